@@ -1,0 +1,101 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Strict Swift 6 everywhere; the upcoming features the style guide asks for.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "aegis-rotate",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "aegis-rotate", targets: ["aegis-rotate"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // The core: rotations, plans, approvals, state, audit, timers. Knows nothing of Slack or any cloud.
+        .target(
+            name: "AegisCore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Core",
+            swiftSettings: strictSettings
+        ),
+        // The embedded state store (SQLite through GRDB) behind the core's StateStore protocol.
+        .target(
+            name: "AegisStateSQLite",
+            dependencies: ["AegisCore", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Sources/State/SQLite",
+            swiftSettings: strictSettings
+        ),
+        // The local sandbox: file-backed versioned secret store and deploy target.
+        .target(
+            name: "AegisLocalSandbox",
+            dependencies: ["AegisCore"],
+            path: "Sources/Adapters/LocalSandbox",
+            swiftSettings: strictSettings
+        ),
+        // The chat layer: commands, message model, presenter that renders core events. No transport.
+        .target(
+            name: "AegisChat",
+            dependencies: ["AegisCore"],
+            path: "Sources/Chat/Core",
+            swiftSettings: strictSettings
+        ),
+        // The terminal front end of the chat layer (Hubot-style shell adapter).
+        .target(
+            name: "AegisShell",
+            dependencies: ["AegisChat", "AegisCore"],
+            path: "Sources/Chat/Shell",
+            swiftSettings: strictSettings
+        ),
+        // Wiring: configuration → stores, adapters, engine, front ends. Used by the executable and tests.
+        .target(
+            name: "AegisApp",
+            dependencies: [
+                "AegisCore", "AegisStateSQLite", "AegisLocalSandbox", "AegisChat", "AegisShell",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Sources/App",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "aegis-rotate",
+            dependencies: [
+                "AegisApp", "AegisCore", "AegisChat",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Executable",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AegisCoreTests",
+            dependencies: ["AegisCore", "AegisStateSQLite", "AegisLocalSandbox", "AegisChat", "AegisApp"],
+            path: "Tests/CoreTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AegisEndToEndTests",
+            dependencies: ["AegisCore", "AegisStateSQLite", "AegisLocalSandbox"],
+            path: "Tests/EndToEndTests",
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,62 @@
+import AegisChat
+import AegisCore
+import AegisLocalSandbox
+import AegisStateSQLite
+import Foundation
+import Logging
+
+/// What the executable and the tests run: the engine with its stores and adapters, built from
+/// configuration in one place (`AppContext.build`).
+public struct AppContext: Sendable {
+    public let configuration: AegisConfiguration
+    public let inventory: Inventory
+    public let state: any StateStore
+    public let environment: AegisEnvironment
+    public let sandbox: LocalSandbox?
+    public let engine: RotationEngine
+    public let settings: RotationSettings
+    public let logger: Logger
+
+    /// Builds the app. `events` receives the engine's events (a chat presenter, or nothing for the CLI).
+    public static func build(configuration: AegisConfiguration, defaultEnvironment: AegisEnvironment,
+                             events: any RotationEventSink, logger: Logger) throws -> AppContext {
+        let inventory = try InventoryLoader.load(directory: configuration.commandsDirectory)
+        let state = try makeStateStore(configuration.stateURL)
+        let environment = try configuration.environment(default: defaultEnvironment)
+        let settings = try configuration.rotationSettings(inventory: inventory)
+        let sandbox: LocalSandbox?
+        let adapters: any AdapterResolver
+        switch environment {
+        case .local:
+            let local = LocalSandbox(root: configuration.localDirectory, restartCommand: configuration.string("AEGIS_LOCAL_RESTART_COMMAND"))
+            sandbox = local
+            adapters = local
+        case .production:
+            sandbox = nil
+            adapters = ProductionAdapters()
+        }
+        let approvers: any ApproverDirectory = StaticApproverDirectory(
+            groupName: settings.approverChannel,
+            members: Set(configuration.workspace?.approvers ?? ShellWorkspaceDefaults.approvers))
+        let engine = RotationEngine(EngineDependencies(
+            inventory: inventory, state: state, adapters: adapters, approvers: approvers, events: events,
+            steps: .builtIn(state: state), checks: .builtIn(sandbox: environment == .local), settings: settings,
+            environment: environment, logger: logger, crashPoint: configuration.string("AEGIS_CRASH_POINT")))
+        return AppContext(configuration: configuration, inventory: inventory, state: state, environment: environment,
+                          sandbox: sandbox, engine: engine, settings: settings, logger: logger)
+    }
+
+    /// `sqlite://PATH` (embedded). `postgres://` is the multi-replica store, not in this build yet.
+    static func makeStateStore(_ url: String) throws -> any StateStore {
+        if url.hasPrefix("sqlite://") {
+            return try SQLiteStateStore(path: String(url.dropFirst("sqlite://".count)))
+        }
+        throw AegisConfiguration.Problem(key: "AEGIS_STATE_URL", message: "'\(url.prefix(12))…' is not supported by this build; use sqlite://PATH")
+    }
+}
+
+/// The shell's default workspace, also the default approver list when no config file names one.
+public enum ShellWorkspaceDefaults {
+    public static let users = ["alice", "bob", "carol", "dave"]
+    public static let approvers = ["carol", "dave"]
+}

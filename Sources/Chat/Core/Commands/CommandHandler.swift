@@ -1,0 +1,85 @@
+import AegisCore
+import Foundation
+
+/// Handles `/rotate …` and button presses for every front end. Replies go to the person who typed
+/// them; everything the channel should see is published by the engine and rendered by the
+/// ``ChatPresenter``.
+public struct CommandHandler: Sendable {
+    let engine: RotationEngine
+
+    public init(engine: RotationEngine) { self.engine = engine }
+
+    public func handle(text: String, user: String, channel: String) async -> CommandReply {
+        do {
+            switch ParsedCommand.parse(text) {
+            case .invalid(let reason):
+                return .ephemeral(reason)
+            case .subcommand(let command, let argument):
+                return try await run(command, argument: argument, user: user)
+            case .request(let secret, let leaked, let reason):
+                return try await request(secret: secret, leaked: leaked, reason: reason, user: user, channel: channel)
+            }
+        } catch {
+            return .ephemeral("Something went wrong on my side (\(RotationEngine.safeDescription(error))). Nothing was changed; try again or ask #\(await engine.settings.escalationChannel).")
+        }
+    }
+
+    /// A button press: `approve`/`deny` with a rotation ID as its value.
+    public func handleAction(actionID: String, value: String, user: String) async -> CommandReply {
+        do {
+            let outcome: DecisionOutcome
+            switch actionID {
+            case "approve": outcome = try await engine.approve(rotationID: value, user: user)
+            case "deny": outcome = try await engine.deny(rotationID: value, user: user)
+            case "cancel": outcome = try await engine.cancel(rotationID: value, user: user)
+            default: return .ephemeral("That button (`\(actionID.prefix(40))`) is not one I know.")
+            }
+            switch outcome {
+            case .refused(let reason): return .ephemeral(reason)
+            case .accepted(let snapshot): return .ephemeral("\(snapshot.record.id) is now \(snapshot.record.status.label).")
+            }
+        } catch {
+            return .ephemeral("Something went wrong on my side (\(RotationEngine.safeDescription(error))). Nothing was decided; press again.")
+        }
+    }
+
+    func request(secret: String, leaked: Bool, reason: String, user: String, channel: String) async throws -> CommandReply {
+        switch try await engine.request(secretName: secret, requester: user, reason: reason, leaked: leaked, channel: channel) {
+        case .created(let snapshot):
+            return .ephemeral("Requested \(snapshot.record.id). A member of #\(await engine.approverGroup) must approve it.")
+        case .unknownSecret(let name, let suggestion, let valid):
+            let hint = suggestion.map { " Did you mean `\($0)`?" } ?? ""
+            return .ephemeral("I don't know a secret called `\(name.prefix(60))`.\(hint) Valid names: \(valid.joined(separator: ", ")). `/rotate list` shows aliases.")
+        case .alreadyOpen(let open):
+            return .ephemeral("\(open.secretID) already has an open rotation: \(open.id) (\(open.status.label), requested by \(open.requester)). Follow it there, or `/rotate cancel \(open.id)`.")
+        case .notReady(let secretID, let missing):
+            return .ephemeral("\(secretID) can't be rotated here yet:\n" + missing.map { "• \($0)" }.joined(separator: "\n"))
+        }
+    }
+
+    func run(_ command: RotateCommand, argument: String?, user: String) async throws -> CommandReply {
+        switch command {
+        case .help:
+            return CommandReply(.ephemeral, .plain(RotateCommand.helpText))
+        case .list:
+            return CommandReply(.ephemeral, .plain("```\n\(InventoryMessages.listTable(await engine.inventory))\n```"))
+        case .due:
+            return CommandReply(.ephemeral, .plain("```\n\(InventoryMessages.dueTable(await engine.dueReport()))\n```"))
+        case .status:
+            if let id = argument {
+                guard let snapshot = try await engine.snapshot(id: id.uppercased()) else {
+                    return .ephemeral("There is no rotation \(id.prefix(20)). `/rotate status` lists the open ones.")
+                }
+                return CommandReply(.ephemeral, .plain("```\n\(InventoryMessages.detail(snapshot))\n```"))
+            }
+            return CommandReply(.ephemeral, .plain("```\n\(InventoryMessages.statusTable(try await engine.openRotations()))\n```"))
+        case .history:
+            guard let name = argument, let (definition, records) = try await engine.history(secretName: name) else {
+                return .ephemeral("I don't know a secret called `\((argument ?? "").prefix(60))`. `/rotate list` shows the names.")
+            }
+            return CommandReply(.ephemeral, .plain("```\n\(InventoryMessages.historyTable(definition, records))\n```"))
+        case .cancel:
+            return await handleAction(actionID: "cancel", value: argument ?? "", user: user)
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import AegisChat
+import AegisCore
+import Foundation
+import ServiceLifecycle
+
+/// `aegis-rotate shell`: the Slack bot's command handler in the terminal, like Hubot's shell
+/// adapter. Reads lines from standard input; `/as <user>` switches who is typing; `/rotate …`
+/// runs commands; buttons are pressed by typing what they show (`approve R-3`). When input ends
+/// it waits for running rotations to finish, then returns (which shuts the service group down).
+public struct ShellSession: Service {
+    let handler: CommandHandler
+    let engine: RotationEngine
+    let output: TerminalOutput
+    let workspace: ShellWorkspace
+    let banner: String
+    let lines: AsyncStream<String>
+
+    public init(handler: CommandHandler, engine: RotationEngine, output: TerminalOutput, workspace: ShellWorkspace,
+                banner: String, lines: AsyncStream<String>? = nil) {
+        self.handler = handler
+        self.engine = engine
+        self.output = output
+        self.workspace = workspace
+        self.banner = banner
+        self.lines = lines ?? LineReader.standardInput()
+    }
+
+    public static let help = """
+    Shell commands:
+      /rotate …             the bot's commands (/rotate help lists them)
+      approve R-3, deny R-3  press a button (every button shows what to type)
+      /as <user>            type as another user
+      /whoami               who is typing
+      /wait                 wait until no rotation is running
+      /sleep <duration>     pause (e.g. /sleep 3s), for scripts that wait out a grace period
+      /quit                 leave (also end of input)
+    """
+
+    public func run() async throws {
+        var user = workspace.users.first ?? "alice"
+        await output.write(banner)
+        await output.write("You are \(user). Users: \(workspace.users.joined(separator: ", ")); #\(await engine.approverGroup): \(workspace.approvers.joined(separator: ", ")). Type /help.")
+        for await rawLine in lines.cancelOnGracefulShutdown() {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            guard !line.isEmpty, !line.hasPrefix("#") else { continue }
+            await output.write("\(user)> \(line)")
+            if line == "/quit" || line == "/exit" { break }
+            user = await dispatch(line, user: user)
+        }
+        await engine.waitUntilIdle()
+        await output.write("Bye.")
+    }
+
+    /// Handles one line; returns who is typing afterwards.
+    func dispatch(_ line: String, user: String) async -> String {
+        let words = line.split(separator: " ").map(String.init)
+        switch words.first ?? "" {
+        case "/as":
+            guard words.count == 2 else { await say("Usage: /as <user>"); return user }
+            guard workspace.users.contains(words[1]) else {
+                await say("There is no user '\(words[1].prefix(40))' here. Users: \(workspace.users.joined(separator: ", ")).")
+                return user
+            }
+            await say("You are now \(words[1]).")
+            return words[1]
+        case "/whoami":
+            await say("You are \(user)\(workspace.approvers.contains(user) ? " (member of the approver channel)" : "").")
+        case "/help", "help":
+            await say(Self.help)
+        case "/wait":
+            await engine.waitUntilIdle()
+            await say("No rotation is running.")
+        case "/sleep":
+            guard words.count == 2, let duration = try? DurationText.parse(words[1]) else { await say("Usage: /sleep 3s"); return user }
+            try? await Task.sleep(for: duration)
+        case "/rotate":
+            await show(await handler.handle(text: words.dropFirst().joined(separator: " "), user: user, channel: workspace.channel), user: user)
+        case "approve", "deny", "cancel":
+            guard words.count == 2 else { await say("Usage: \(words[0]) R-3"); return user }
+            await show(await handler.handleAction(actionID: words[0], value: words[1], user: user), user: user)
+        default:
+            await say("I only understand /rotate commands, button presses like `approve R-1`, and shell commands. Type /help.")
+        }
+        return user
+    }
+
+    func show(_ reply: CommandReply, user: String) async {
+        let lines = ShellRenderer.render(reply.message).map { "    \($0)" }.joined(separator: "\n")
+        let head = reply.visibility == .ephemeral ? "[#\(workspace.channel)] (only \(user) sees this):" : "[#\(workspace.channel)] aegis-rotate:"
+        await output.write("\(head)\n\(lines)")
+    }
+
+    func say(_ text: String) async {
+        await output.write(text.split(separator: "\n", omittingEmptySubsequences: false).map { "    \($0)" }.joined(separator: "\n"))
+    }
+}

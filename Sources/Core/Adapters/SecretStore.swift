@@ -1,0 +1,44 @@
+import Foundation
+
+/// The staging labels of a versioned secret store, as AWS Secrets Manager names them.
+public enum SecretStage: String, Sendable, Codable, CaseIterable {
+    case current = "AWSCURRENT"
+    case previous = "AWSPREVIOUS"
+    case pending = "AWSPENDING"
+}
+
+/// What a store says about one version, without its value.
+public struct SecretVersionInfo: Sendable, Hashable {
+    public var versionID: String
+    public var createdAt: Date?
+    public var stages: Set<SecretStage>
+
+    public init(versionID: String, createdAt: Date?, stages: Set<SecretStage>) {
+        self.versionID = versionID
+        self.createdAt = createdAt
+        self.stages = stages
+    }
+}
+
+/// A versioned secret store with staging labels (Secrets Manager, the local sandbox store; Key
+/// Vault and 1Password adapters map their versions onto this).
+///
+/// Every write is idempotent by version ID, so a step re-run after a crash does no harm.
+public protocol SecretStore: Sendable {
+    /// Adds a version labelled `pending`. The same version ID again is a no-op.
+    func putPending(secret: StorageLocation, versionID: String, value: SecretValue) async throws
+    func value(secret: StorageLocation, versionID: String) async throws -> SecretValue?
+    /// The versions and their labels.
+    func versions(secret: StorageLocation) async throws -> [SecretVersionInfo]
+    /// Moves `current` to `versionID`; `previous` follows to the version that was current, and
+    /// `pending` leaves `versionID`. A no-op when `versionID` is already current.
+    func makeCurrent(secret: StorageLocation, versionID: String) async throws
+    /// Removes the `pending` label from `versionID` (a rollback before promotion).
+    func discardPending(secret: StorageLocation, versionID: String) async throws
+}
+
+extension SecretStore {
+    public func version(secret: StorageLocation, stage: SecretStage) async throws -> SecretVersionInfo? {
+        try await versions(secret: secret).first { $0.stages.contains(stage) }
+    }
+}

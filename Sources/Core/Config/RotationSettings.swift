@@ -1,0 +1,47 @@
+import Foundation
+/// The waits and channels the core uses, from configuration. Tests shorten waits through these
+/// settings (`AEGIS_JWT_GRACE=2s`), never by editing code.
+public struct RotationSettings: Sendable {
+    public var approvalTTL: Duration
+    public var logScanWindow: Duration
+    /// Per-setting grace overrides by environment variable name, e.g. `AEGIS_JWT_GRACE` → 24h.
+    public var graceOverrides: [String: Duration]
+    public var approverChannel: String
+    public var escalationChannel: String
+    /// How many times a failing step is tried before the rotation rolls back.
+    public var stepAttempts: Int
+    /// The first retry's wait; it doubles each time.
+    public var retryBaseDelay: Duration
+    /// How often the durable timer table is polled.
+    public var timerPollInterval: Duration
+    /// How often overdue secrets are announced to the escalation channel.
+    public var dueCheckInterval: Duration
+
+    public init(
+        approvalTTL: Duration = .seconds(30 * 60),
+        logScanWindow: Duration = .seconds(5 * 60),
+        graceOverrides: [String: Duration] = [:],
+        approverChannel: String = "security-ops",
+        escalationChannel: String = "platform-support",
+        stepAttempts: Int = 3,
+        retryBaseDelay: Duration = .seconds(1),
+        timerPollInterval: Duration = .seconds(1),
+        dueCheckInterval: Duration = .seconds(86_400)
+    ) {
+        self.approvalTTL = approvalTTL
+        self.logScanWindow = logScanWindow
+        self.graceOverrides = graceOverrides
+        self.approverChannel = approverChannel
+        self.escalationChannel = escalationChannel
+        self.stepAttempts = stepAttempts
+        self.retryBaseDelay = retryBaseDelay
+        self.timerPollInterval = timerPollInterval
+        self.dueCheckInterval = dueCheckInterval
+    }
+
+    /// The grace period for a secret: its override setting if set, else its Commands file's value.
+    public func grace(for definition: SecretDefinition) -> Duration? {
+        if let setting = definition.graceSetting, let override = graceOverrides[setting] { return override }
+        return definition.grace
+    }
+}

@@ -1,0 +1,220 @@
+import Foundation
+import Yams
+
+/// Loads `Commands/*.yaml` into an ``Inventory``. Every problem is an ``InventoryError`` naming the
+/// file, line and key; all files are read so one run reports every problem.
+public enum InventoryLoader {
+    static let topLevelKeys: Set<String> = [
+        "id", "title", "aliases", "storage", "every", "auto_rotation", "deploy", "strategy",
+        "strategies", "verify", "grace", "grace_setting", "escalation",
+    ]
+
+    public static func load(directory: URL) throws(InventoryLoadError) -> Inventory {
+        let files: [URL]
+        do {
+            files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+                .filter { ["yaml", "yml"].contains($0.pathExtension) }
+                .sorted { $0.lastPathComponent < $1.lastPathComponent }
+        } catch {
+            throw InventoryLoadError(errors: [InventoryError(
+                file: directory.path, line: 0, key: "(folder)",
+                problem: "cannot read the inventory folder; set AEGIS_COMMANDS_DIR to the Commands folder")])
+        }
+        var definitions: [SecretDefinition] = []
+        var errors: [InventoryError] = []
+        for file in files {
+            let display = displayPath(file, under: directory)
+            do {
+                let text = try String(contentsOf: file, encoding: .utf8)
+                definitions.append(try parse(text, file: display))
+            } catch let error as InventoryError {
+                errors.append(error)
+            } catch {
+                errors.append(InventoryError(file: display, line: 0, key: "(file)", problem: "unreadable: \(error)"))
+            }
+        }
+        if definitions.isEmpty && errors.isEmpty {
+            errors.append(InventoryError(file: directory.path, line: 0, key: "(folder)", problem: "holds no .yaml files"))
+        }
+        errors += namingConflicts(definitions)
+        guard errors.isEmpty else { throw InventoryLoadError(errors: errors) }
+        return Inventory(definitions: definitions)
+    }
+
+    static func displayPath(_ file: URL, under directory: URL) -> String {
+        "\(directory.lastPathComponent)/\(file.lastPathComponent)"
+    }
+
+    /// Parses one Commands file.
+    public static func parse(_ text: String, file: String) throws(InventoryError) -> SecretDefinition {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw InventoryError(file: file, line: 1, key: "(document)", problem: "the file is empty")
+            }
+            root = node
+        } catch let error as InventoryError {
+            throw error
+        } catch let error as YamlError {
+            throw InventoryError(file: file, line: yamlErrorLine(error), key: "(syntax)", problem: "not valid YAML: \(error)")
+        } catch {
+            throw InventoryError(file: file, line: 1, key: "(syntax)", problem: "not valid YAML: \(error)")
+        }
+        let reader = try YAMLMappingReader(file: file, path: "", node: root)
+        try reader.rejectUnknownKeys(allowed: topLevelKeys)
+
+        let id = try reader.requiredString("id")
+        let expectedID = (file as NSString).lastPathComponent.replacingOccurrences(of: ".yaml", with: "")
+            .replacingOccurrences(of: ".yml", with: "")
+        guard id == expectedID else {
+            throw reader.error("id", "is '\(id)' but the file is named \(expectedID).yaml; they must match", at: reader.node("id"))
+        }
+        let strategies = try parseStrategies(reader)
+        let strategy = try reader.requiredString("strategy")
+        guard strategies[strategy] != nil else {
+            throw reader.error("strategy", "'\(strategy)' is not one of strategies: \(strategies.keys.sorted().joined(separator: ", "))",
+                               at: reader.node("strategy"))
+        }
+        let definition = SecretDefinition(
+            id: id,
+            title: try reader.requiredString("title"),
+            aliases: try reader.stringList("aliases"),
+            storage: try parseStorage(reader),
+            every: try reader.duration("every", required: true)!,
+            autoRotation: try reader.optionalString("auto_rotation"),
+            deploy: try parseDeploy(reader),
+            strategy: strategy,
+            strategies: strategies,
+            checks: try parseChecks(reader),
+            grace: try reader.duration("grace", required: false),
+            graceSetting: try reader.optionalString("grace_setting"),
+            escalation: try reader.requiredString("escalation"),
+            sourceFile: file
+        )
+        try PlanRules.validate(definition, reader: reader)
+        return definition
+    }
+
+    static func parseStorage(_ reader: YAMLMappingReader) throws(InventoryError) -> StorageLocation {
+        let storage = try YAMLMappingReader(file: reader.file, path: "storage", node: try reader.requiredNode("storage"))
+        try storage.rejectUnknownKeys(allowed: ["kind", "name", "container"])
+        let kindText = try storage.requiredString("kind")
+        guard let kind = StorageLocation.Kind(rawValue: kindText) else {
+            throw storage.error("kind", "unknown storage kind '\(kindText)'; known: \(StorageLocation.Kind.allCases.map(\.rawValue).joined(separator: ", "))",
+                                at: storage.node("kind"))
+        }
+        return StorageLocation(kind: kind, name: try storage.requiredString("name"), container: try storage.optionalString("container"))
+    }
+
+    static func parseDeploy(_ reader: YAMLMappingReader) throws(InventoryError) -> DeployLocation? {
+        guard let node = reader.node("deploy") else { return nil }
+        let deploy = try YAMLMappingReader(file: reader.file, path: "deploy", node: node)
+        try deploy.rejectUnknownKeys(allowed: ["namespace", "deployment", "configmap"])
+        return DeployLocation(
+            namespace: try deploy.optionalString("namespace") ?? "aegis",
+            deployment: try deploy.optionalString("deployment") ?? "aegis-api",
+            configMap: try deploy.optionalString("configmap") ?? "aegis-config"
+        )
+    }
+
+    static func parseStrategies(_ reader: YAMLMappingReader) throws(InventoryError) -> [String: [StepDefinition]] {
+        let strategies = try YAMLMappingReader(file: reader.file, path: "strategies", node: try reader.requiredNode("strategies"))
+        var result: [String: [StepDefinition]] = [:]
+        for (nameNode, stepsNode) in strategies.mapping {
+            let name = nameNode.string ?? "?"
+            guard case .sequence(let sequence) = stepsNode, !sequence.isEmpty else {
+                throw strategies.error(name, "expected a non-empty list of steps", at: stepsNode)
+            }
+            var steps: [StepDefinition] = []
+            for (index, stepNode) in sequence.enumerated() {
+                steps.append(try parseStep(stepNode, path: "strategies.\(name)[\(index)]", file: reader.file))
+            }
+            var seen: Set<String> = []
+            for step in steps where !seen.insert(step.name).inserted {
+                throw InventoryError(file: reader.file, line: step.line, key: "strategies.\(name).name",
+                                     problem: "step name '\(step.name)' is used twice; give each step a unique name")
+            }
+            result[name] = steps
+        }
+        return result
+    }
+
+    static func parseStep(_ node: Node, path: String, file: String) throws(InventoryError) -> StepDefinition {
+        let step = try YAMLMappingReader(file: file, path: path, node: node)
+        let kindText = try step.requiredString("kind")
+        guard let kind = StepKind(rawValue: kindText) else {
+            throw step.error("kind", "unknown step kind '\(kindText)'; known kinds: \(StepKind.allCases.map(\.rawValue).joined(separator: ", "))",
+                             at: step.node("kind"))
+        }
+        try step.rejectUnknownKeys(allowed: kind.allowedParameters.union(["kind", "name"]))
+        var parameters: [String: StepParameter] = [:]
+        for (keyNode, valueNode) in step.mapping {
+            let key = keyNode.string ?? "?"
+            guard key != "kind", key != "name" else { continue }
+            switch valueNode {
+            case .scalar: parameters[key] = .text(try step.scalar(key, valueNode))
+            case .sequence: parameters[key] = .list(try step.stringList(key))
+            case .mapping: parameters[key] = .map(try step.stringMap(key, valueNode))
+            case .alias: throw step.error(key, "YAML aliases are not supported here", at: valueNode)
+            }
+        }
+        for required in kind.requiredParameters.sorted() where parameters[required] == nil {
+            throw step.error(required, "missing; a '\(kind.rawValue)' step requires it")
+        }
+        return StepDefinition(name: try step.optionalString("name") ?? kind.rawValue, kind: kind,
+                              parameters: parameters, line: step.line)
+    }
+
+    static func parseChecks(_ reader: YAMLMappingReader) throws(InventoryError) -> [CheckDefinition] {
+        guard let node = reader.node("verify") else { return [] }
+        guard case .sequence(let sequence) = node else {
+            throw reader.error("verify", "expected a list of checks", at: node)
+        }
+        var checks: [CheckDefinition] = []
+        for (index, item) in sequence.enumerated() {
+            let check = try YAMLMappingReader(file: reader.file, path: "verify[\(index)]", node: item)
+            let kindText = try check.requiredString("kind")
+            guard let kind = CheckDefinition.Kind(rawValue: kindText) else {
+                throw check.error("kind", "unknown check kind '\(kindText)'; known kinds: \(CheckDefinition.Kind.allCases.map(\.rawValue).joined(separator: ", "))",
+                                  at: check.node("kind"))
+            }
+            try check.rejectUnknownKeys(allowed: kind.allowedParameters.union(["kind"]))
+            var parameters: [String: String] = [:]
+            for (keyNode, valueNode) in check.mapping where keyNode.string != "kind" {
+                let key = keyNode.string ?? "?"
+                parameters[key] = try check.scalar(key, valueNode)
+            }
+            for required in kind.requiredParameters.sorted() where parameters[required] == nil {
+                throw check.error(required, "missing; a '\(kind.rawValue)' check requires it")
+            }
+            checks.append(CheckDefinition(kind: kind, parameters: parameters, line: check.line))
+        }
+        return checks
+    }
+
+    /// Two secrets answering to the same name would make `/rotate <name>` ambiguous.
+    static func namingConflicts(_ definitions: [SecretDefinition]) -> [InventoryError] {
+        var owner: [String: SecretDefinition] = [:]
+        var errors: [InventoryError] = []
+        for definition in definitions {
+            for name in definition.names {
+                let key = name.lowercased()
+                if let first = owner[key] {
+                    errors.append(InventoryError(
+                        file: definition.sourceFile, line: 0, key: "aliases",
+                        problem: "'\(name)' is already a name of \(first.id) (\(first.sourceFile)); names and aliases must be unique"))
+                } else {
+                    owner[key] = definition
+                }
+            }
+        }
+        return errors
+    }
+
+    static func yamlErrorLine(_ error: YamlError) -> Int {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _): return mark.line
+        default: return 1
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+
+/// One secret of the inventory, as its `Commands/<id>.yaml` file describes it.
+public struct SecretDefinition: Sendable, Codable, Hashable {
+    public var id: String
+    public var title: String
+    public var aliases: [String]
+    public var storage: StorageLocation
+    /// How often the runbook wants it rotated.
+    public var every: Duration
+    /// Where the provider can rotate it by itself (RDS, ElastiCache), as the runbook's table says.
+    public var autoRotation: String?
+    public var deploy: DeployLocation?
+    /// The strategy in use, one of `strategies`' keys.
+    public var strategy: String
+    public var strategies: [String: [StepDefinition]]
+    public var checks: [CheckDefinition]
+    /// The grace period during which the old credential stays valid; nil where there is none.
+    public var grace: Duration?
+    /// The environment variable that overrides `grace` (e.g. `AEGIS_JWT_GRACE`).
+    public var graceSetting: String?
+    /// The runbook's escalation action, posted with every rollback.
+    public var escalation: String
+    /// The file it came from, for messages.
+    public var sourceFile: String
+
+    public var steps: [StepDefinition] { strategies[strategy] ?? [] }
+
+    /// Every name this secret answers to: its ID and its aliases.
+    public var names: [String] { [id] + aliases }
+}
+
+/// Where the secret's value is kept.
+public struct StorageLocation: Sendable, Codable, Hashable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        case awsSecretsManager = "aws-secrets-manager"
+        case azureKeyVault = "azure-key-vault"
+        case onePassword = "1password"
+        case iam = "aws-iam"
+    }
+
+    public var kind: Kind
+    /// Secrets Manager secret ID, Key Vault secret name or 1Password item.
+    public var name: String
+    /// Key Vault name or 1Password vault, where the kind has one.
+    public var container: String?
+
+    public var displayName: String {
+        if let container { return "\(kind.rawValue) \(container)/\(name)" }
+        return "\(kind.rawValue) \(name)"
+    }
+}
+
+/// The Kubernetes objects that consume the secret.
+public struct DeployLocation: Sendable, Codable, Hashable {
+    public var namespace: String
+    public var deployment: String
+    public var configMap: String
+}

@@ -1,0 +1,52 @@
+import Foundation
+
+/// Read-only questions: due dates, open rotations, history.
+extension RotationEngine {
+    /// When each secret was last rotated (the later of its store version's creation and the last
+    /// completed rotation) and when it is due. "Due soon" is the last tenth of the period.
+    public func dueReport(now: Date = Date()) async -> [DueItem] {
+        var items: [DueItem] = []
+        for definition in deps.inventory.definitions {
+            let every = DurationText.format(definition.every)
+            var last: Date?
+            var note: String?
+            do {
+                let store = try deps.adapters.secretStore(for: definition)
+                last = try await store.version(secret: definition.storage, stage: .current)?.createdAt
+            } catch {
+                note = "store: \(RotationEngine.safeDescription(error))"
+            }
+            if let completed = try? await deps.state.rotations(secretID: definition.id)
+                .filter({ $0.status == .completed }).compactMap(\.finishedAt).max() {
+                last = max(last ?? completed, completed)
+            }
+            guard let last else {
+                items.append(DueItem(secretID: definition.id, every: every, status: .unknown, note: note ?? "never rotated by the bot and the store has no date"))
+                continue
+            }
+            let due = last.addingTimeInterval(definition.every.timeInterval)
+            let soon = due.addingTimeInterval(-definition.every.timeInterval / 10)
+            let status: DueItem.Status = now >= due ? .overdue : (now >= soon ? .dueSoon : .ok)
+            items.append(DueItem(secretID: definition.id, every: every, lastRotated: last, nextDue: due, status: status, note: note))
+        }
+        return items
+    }
+
+    public func openRotations() async throws -> [RotationSnapshot] {
+        var result: [RotationSnapshot] = []
+        for record in try await deps.state.rotations(statuses: Set(RotationStatus.allCases.filter(\.isOpen))) {
+            result.append(try await snapshot(of: record))
+        }
+        return result.sorted { $0.record.number < $1.record.number }
+    }
+
+    public func history(secretName: String) async throws -> (SecretDefinition, [RotationRecord])? {
+        guard let definition = deps.inventory.definition(named: secretName) else { return nil }
+        let records = try await deps.state.rotations(secretID: definition.id).sorted { $0.number > $1.number }
+        return (definition, records)
+    }
+
+    public func auditVerification() async throws -> AuditVerification {
+        AuditChain.verify(try await deps.state.auditRecords())
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Logging
+
+/// Rollback (SPEC §3.6): undo every step that ran, newest first; restart once with the restored
+/// config; re-verify against the old version; escalate with what failed and what was restored.
+extension RotationEngine {
+    func runRollback(_ start: RotationRecord, definition: SecretDefinition, logger: Logger) async throws {
+        var record = start
+        var steps = try await deps.state.steps(rotationID: record.id)
+        var restored: [String] = []
+        var problems: [String] = []
+        let adapters: (store: any SecretStore, target: (any DeployTarget)?)
+        do {
+            adapters = (try deps.adapters.secretStore(for: definition), try deps.adapters.deployTarget(for: definition))
+        } catch {
+            problems.append("cannot reach the adapters: \(error)")
+            try await finishRollback(record, definition: definition, restored: restored, problems: problems, logger: logger)
+            return
+        }
+        let undoable: Set<StepStatus> = [.done, .failed, .running, .rollbackFailed]
+        for planned in record.plan.steps.reversed() where undoable.contains(steps[planned.index].status) {
+            var step = steps[planned.index]
+            guard let executor = deps.steps.executor(for: planned.kind) else { continue }
+            do {
+                let context = try await stepContext(planned, rotationID: record.id, definition: definition, adapters: adapters, logger: logger)
+                if let what = try await Self.retrying(attempts: deps.settings.stepAttempts, base: deps.settings.retryBaseDelay, {
+                    try await executor.rollback(context)
+                }) {
+                    restored.append(what)
+                }
+                step.status = .rolledBack
+            } catch {
+                step.status = .rollbackFailed
+                step.error = Self.safeDescription(error)
+                problems.append("undoing '\(planned.name)' failed: \(Self.safeDescription(error))")
+            }
+            step.endedAt = Date()
+            try await deps.state.saveStep(step)
+            try await deps.state.appendAudit(AuditEntry(
+                actor: "aegis-rotate", action: step.status == .rolledBack ? "step.rolled-back" : "step.rollback-failed",
+                rotationID: record.id, secretID: record.secretID, details: ["step": planned.name, "error": step.error ?? ""]))
+            steps[planned.index] = step
+            await publishSnapshot(record) { .stepChanged($0, stepIndex: planned.index) }
+            crash.reached("rollback:\(planned.name)")
+        }
+        let restartRan = record.plan.steps.contains { $0.kind == .restart && steps[$0.index].status != .pending }
+        if restartRan, problems.isEmpty, let target = adapters.target, let location = definition.deploy {
+            do {
+                try await Self.retrying(attempts: deps.settings.stepAttempts, base: deps.settings.retryBaseDelay) {
+                    try await target.restart(location)
+                    try await target.waitForRollout(location, timeout: RestartStep.defaultTimeout)
+                }
+                restored.append("deployment/\(location.deployment) restarted with the restored config")
+            } catch {
+                problems.append("restart after restore failed: \(Self.safeDescription(error))")
+            }
+        }
+        if problems.isEmpty, let oldVersion = record.facts[FactKey.oldVersion], !definition.checks.isEmpty {
+            let context = CheckContext(definition: definition, store: adapters.store, target: adapters.target,
+                                       expectedCurrentVersion: oldVersion, settings: deps.settings, logger: logger)
+            let report = await deps.checks.run(definition.checks, context: context, phase: .afterRollback)
+            await publishSnapshot(record) { .verification($0, report) }
+            if !report.passed { problems.append("re-verification of the restored version failed") }
+        }
+        record = try await deps.state.rotation(id: record.id) ?? record
+        try await finishRollback(record, definition: definition, restored: restored, problems: problems, logger: logger)
+    }
+
+    func finishRollback(_ record: RotationRecord, definition: SecretDefinition, restored: [String], problems: [String], logger: Logger) async throws {
+        let outcome: RotationStatus = problems.isEmpty ? .rolledBack : .failed
+        let finished = try await deps.state.updateRotation(id: record.id, audit: { record in
+            AuditEntry(actor: "aegis-rotate", action: outcome == .rolledBack ? "rotation.rolled-back" : "rotation.rollback-failed",
+                       rotationID: record.id, secretID: record.secretID,
+                       details: ["restored": restored.joined(separator: "; "), "problems": problems.joined(separator: "; "),
+                                 "failure": record.failure ?? ""])
+        }) {
+            $0.status = outcome
+            $0.finishedAt = Date()
+        }
+        logger.error("rotation rolled back", metadata: ["outcome": "\(outcome.rawValue)", "problems": "\(problems.joined(separator: "; "))"])
+        let escalation = Escalation(
+            rotationID: record.id, secretID: record.secretID,
+            whatFailed: ([record.failure ?? "unknown failure"] + problems).joined(separator: "; "),
+            whatWasRestored: restored.isEmpty ? ["nothing needed restoring"] : restored,
+            action: definition.escalation)
+        await publishSnapshot(finished) { .finished($0, escalation: escalation) }
+    }
+
+    @discardableResult
+    static func retrying<T: Sendable>(attempts: Int, base: Duration, _ body: () async throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await body()
+            } catch let error as AdapterError where error.isTransient && attempt < attempts {
+                try await Task.sleep(for: backoff(attempt: attempt, base: base))
+                attempt += 1
+            }
+        }
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import Logging
+
+/// Runs an approved rotation's steps in order, each written as running before it acts and as done
+/// (or failed) after, so a restart knows exactly where to pick up.
+extension RotationEngine {
+    func drive(_ id: String) async {
+        queuedCount -= 1
+        guard !active.contains(id) else { return }
+        active.insert(id)
+        defer { active.remove(id) }
+        var logger = self.logger
+        logger[metadataKey: "rotation.id"] = "\(id)"
+        do {
+            guard let record = try await deps.state.rotation(id: id) else { return }
+            guard let definition = deps.inventory.definition(named: record.secretID) else {
+                logger.error("rotation names a secret that left the inventory; leaving it for a human")
+                return
+            }
+            switch record.status {
+            case .approved, .running, .verifying:
+                try await runForward(record, definition: definition, logger: logger)
+            case .rollingBack:
+                try await runRollback(record, definition: definition, logger: logger)
+            default:
+                return
+            }
+        } catch {
+            // Only the state store itself can fail here; the rotation stays where it is and is
+            // resumed on the next start.
+            logger.error("rotation stopped: state store unavailable", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func runForward(_ start: RotationRecord, definition: SecretDefinition, logger: Logger) async throws {
+        var record = start
+        let adapters: (store: any SecretStore, target: (any DeployTarget)?)
+        do {
+            adapters = (try deps.adapters.secretStore(for: definition), try deps.adapters.deployTarget(for: definition))
+        } catch {
+            try await failBeforeStart(record, reason: "cannot reach the adapters: \(error)", logger: logger)
+            return
+        }
+        var steps = try await deps.state.steps(rotationID: record.id)
+        for planned in record.plan.steps {
+            if Task.isCancelled { return }
+            guard planned.index < steps.count else { throw StateStoreError("rotation \(record.id) lost its step rows") }
+            if steps[planned.index].status == .done { continue }
+            var step = steps[planned.index]
+            step.status = .running
+            step.startedAt = Date()
+            step.endedAt = nil
+            step.attempts += 1
+            step.error = nil
+            try await deps.state.saveStep(step)
+            record = try await deps.state.updateRotation(id: record.id) {
+                $0.status = planned.kind == .verify ? .verifying : .running
+            }
+            steps[planned.index] = step
+            await publishSnapshot(record) { .stepChanged($0, stepIndex: planned.index) }
+            crash.reached("before:\(planned.name)")
+            do {
+                let summary = try await execute(planned, record: record, definition: definition, adapters: adapters,
+                                                step: &step, logger: logger)
+                step.status = .done
+                step.endedAt = Date()
+                step.summary = summary
+                try await deps.state.saveStep(step)
+                try await deps.state.appendAudit(AuditEntry(
+                    actor: "aegis-rotate", action: "step.done", rotationID: record.id, secretID: record.secretID,
+                    details: ["step": planned.name, "summary": summary]))
+                steps[planned.index] = step
+                record = try await deps.state.rotation(id: record.id) ?? record
+                logger.info("step done", metadata: ["step": "\(planned.name)", "summary": "\(summary)"])
+                await publishSnapshot(record) { .stepChanged($0, stepIndex: planned.index) }
+                crash.reached("after:\(planned.name)")
+            } catch {
+                let reason = "step '\(planned.name)' failed: \(Self.safeDescription(error))"
+                step.status = .failed
+                step.endedAt = Date()
+                step.error = Self.safeDescription(error)
+                try await deps.state.saveStep(step)
+                record = try await deps.state.updateRotation(id: record.id, audit: { record in
+                    AuditEntry(actor: "aegis-rotate", action: "step.failed", rotationID: record.id, secretID: record.secretID,
+                               details: ["step": planned.name, "error": reason])
+                }) {
+                    $0.status = .rollingBack
+                    $0.failure = reason
+                }
+                logger.error("step failed, rolling back", metadata: ["step": "\(planned.name)", "error": "\(reason)"])
+                await publishSnapshot(record) { .stepChanged($0, stepIndex: planned.index) }
+                await publishSnapshot(record) { .rollbackStarted($0, reason: reason) }
+                crash.reached("failed:\(planned.name)")
+                try await runRollback(record, definition: definition, logger: logger)
+                return
+            }
+        }
+        record = try await deps.state.updateRotation(id: record.id, audit: { record in
+            AuditEntry(actor: "aegis-rotate", action: "rotation.completed", rotationID: record.id, secretID: record.secretID,
+                       details: ["new_version": record.facts[FactKey.newVersion] ?? "", "old_version": record.facts[FactKey.oldVersion] ?? ""])
+        }) {
+            $0.status = .completed
+            $0.finishedAt = Date()
+        }
+        logger.notice("rotation completed")
+        await publishSnapshot(record) { .finished($0, escalation: nil) }
+    }
+
+    /// Runs one step, retrying transient failures with exponential backoff and jitter.
+    func execute(_ planned: PlannedStep, record: RotationRecord, definition: SecretDefinition,
+                 adapters: (store: any SecretStore, target: (any DeployTarget)?), step: inout StepRecord,
+                 logger: Logger) async throws -> String {
+        guard let executor = deps.steps.executor(for: planned.kind) else {
+            throw StepError.misconfigured("no executor for step kind '\(planned.kind.rawValue)' in this build")
+        }
+        var attempt = 1
+        while true {
+            let context = try await stepContext(planned, rotationID: record.id, definition: definition, adapters: adapters, logger: logger)
+            do {
+                return try await executor.run(context)
+            } catch let error as AdapterError where error.isTransient && attempt < deps.settings.stepAttempts {
+                let delay = Self.backoff(attempt: attempt, base: deps.settings.retryBaseDelay)
+                logger.warning("step failed transiently, retrying", metadata: [
+                    "step": "\(planned.name)", "attempt": "\(attempt)", "error": "\(error)", "retry_in_ms": "\(delay.milliseconds)"])
+                attempt += 1
+                step.attempts += 1
+                try await deps.state.saveStep(step)
+                try await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    func stepContext(_ planned: PlannedStep, rotationID: String, definition: SecretDefinition,
+                     adapters: (store: any SecretStore, target: (any DeployTarget)?), logger: Logger) async throws -> StepContext {
+        guard let record = try await deps.state.rotation(id: rotationID) else { throw StateStoreError("rotation \(rotationID) vanished") }
+        let state = deps.state
+        let events = deps.events
+        return StepContext(
+            rotation: record, step: planned, definition: definition, store: adapters.store, target: adapters.target,
+            checks: deps.checks, settings: deps.settings, logger: logger,
+            recordFacts: { facts in
+                try await state.updateRotation(id: rotationID) { $0.facts.merge(facts) { _, new in new } }.facts
+            },
+            announce: { [weak self] announcement in
+                guard let self, let snapshot = try? await self.snapshot(id: rotationID) else { return }
+                switch announcement {
+                case .note(let text): await events.publish(.note(snapshot, text))
+                case .verification(let report): await events.publish(.verification(snapshot, report))
+                }
+            },
+            cleanupNow: { [weak self] keys in
+                guard let self else { throw CancellationError() }
+                return try await self.removeOldKeys(rotationID: rotationID, keys: keys,
+                                                    expectedVersion: record.facts[FactKey.oldVersion] ?? "")
+            }
+        )
+    }
+
+    /// A rotation whose adapters cannot even be built has changed nothing: it ends as failed-before-start.
+    func failBeforeStart(_ record: RotationRecord, reason: String, logger: Logger) async throws {
+        let failed = try await deps.state.updateRotation(id: record.id, audit: { record in
+            AuditEntry(actor: "aegis-rotate", action: "rotation.failed", rotationID: record.id, secretID: record.secretID,
+                       details: ["error": reason])
+        }) {
+            $0.status = .rolledBack
+            $0.failure = reason
+            $0.finishedAt = Date()
+        }
+        logger.error("rotation could not start", metadata: ["error": "\(reason)"])
+        let definition = deps.inventory.definition(named: record.secretID)
+        await publishSnapshot(failed) {
+            .finished($0, escalation: Escalation(rotationID: record.id, secretID: record.secretID, whatFailed: reason,
+                                                 whatWasRestored: ["nothing had changed"], action: definition?.escalation ?? ""))
+        }
+    }
+
+    static func backoff(attempt: Int, base: Duration) -> Duration {
+        let exponential = base.milliseconds * Int64(1 << min(attempt - 1, 6))
+        let jitter = Int64.random(in: 0...max(1, exponential / 4))
+        return .milliseconds(min(exponential + jitter, 60_000))
+    }
+
+    /// Errors are posted to people: only types known to be safe print themselves; anything else is
+    /// reduced to its type name, so an unexpected error can never carry a value into a message.
+    public static func safeDescription(_ error: any Error) -> String {
+        switch error {
+        case let error as StepError: error.description
+        case let error as AdapterError: error.description
+        case let error as StateStoreError: error.description
+        case is CancellationError: "cancelled"
+        default: "unexpected \(type(of: error)) (details in the log)"
+        }
+    }
+}

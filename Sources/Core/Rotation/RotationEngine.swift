@@ -1,0 +1,164 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// The rotation engine: takes requests and decisions, runs approved rotations step by step,
+/// rolls back on failure, and fires durable timers. It knows nothing of Slack or any cloud: it
+/// talks to stores and targets through ``AdapterResolver`` and to people through
+/// ``RotationEventSink``.
+///
+/// Every state change is written to the ``StateStore`` before the side effect it enables, so a
+/// restart (``run()`` resumes every unfinished rotation) finishes or rolls back whatever a crash
+/// interrupted.
+public actor RotationEngine: Service {
+    let deps: EngineDependencies
+    let planBuilder: PlanBuilder
+    let crash: CrashPoint
+    var logger: Logger
+    var active: Set<String> = []
+    var queuedCount = 0
+    /// Set once ``run()`` has queued every unfinished rotation, so ``waitUntilIdle()`` cannot
+    /// return before recovery has even begun.
+    var recovered = false
+    let queue: AsyncStream<String>
+    let queueContinuation: AsyncStream<String>.Continuation
+
+    public init(_ deps: EngineDependencies) {
+        self.deps = deps
+        self.planBuilder = PlanBuilder(environment: deps.environment, settings: deps.settings)
+        self.crash = CrashPoint(configured: deps.crashPoint)
+        self.logger = deps.logger
+        (queue, queueContinuation) = AsyncStream.makeStream(of: String.self)
+    }
+
+    public var inventory: Inventory { deps.inventory }
+    public var settings: RotationSettings { deps.settings }
+    public var approverGroup: String { deps.approvers.groupName }
+
+    /// Resumes unfinished rotations, then drives approved ones until graceful shutdown.
+    public func run() async throws {
+        for record in try await deps.state.rotations(statuses: Set(RotationStatus.allCases.filter(\.needsDriving))) {
+            logger.notice("resuming unfinished rotation", metadata: ["rotation.id": "\(record.id)", "rotation.status": "\(record.status.rawValue)"])
+            enqueue(record.id)
+        }
+        recovered = true
+        let stream = queue
+        let continuation = queueContinuation
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                for await id in stream {
+                    group.addTask { await self.drive(id) }
+                }
+            }
+        } onGracefulShutdown: {
+            continuation.finish()
+        }
+    }
+
+    func enqueue(_ id: String) {
+        queuedCount += 1
+        queueContinuation.yield(id)
+    }
+
+    /// Returns once recovery ran and no rotation or timer is queued or running (the shell waits
+    /// for this before exiting).
+    public func waitUntilIdle() async {
+        while !recovered || queuedCount > 0 || !active.isEmpty {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    // MARK: - Requests
+
+    /// `/rotate <secret> [--leaked] [reason]`.
+    public func request(secretName: String, requester: String, reason: String, leaked: Bool, channel: String) async throws -> RequestOutcome {
+        guard let definition = deps.inventory.definition(named: secretName) else {
+            try await deps.state.appendAudit(AuditEntry(actor: requester, action: "request.refused",
+                                                         details: ["reason": "unknown secret", "name": String(secretName.prefix(80))]))
+            return .unknownSecret(name: secretName, suggestion: deps.inventory.closestName(to: secretName),
+                                  validNames: deps.inventory.definitions.map(\.id))
+        }
+        let plan = planBuilder.plan(for: definition, leaked: leaked)
+        let missing = missingRequirements(definition, plan: plan)
+        guard missing.isEmpty else {
+            try await deps.state.appendAudit(AuditEntry(actor: requester, action: "request.refused", secretID: definition.id,
+                                                         details: ["reason": "environment not ready", "missing": missing.joined(separator: " | ")]))
+            return .notReady(secretID: definition.id, missing: missing)
+        }
+        let now = Date()
+        let expires = now.addingTimeInterval(deps.settings.approvalTTL.timeInterval)
+        let creation = try await deps.state.createRotation(
+            secretID: definition.id,
+            audit: AuditEntry(actor: requester, action: "rotation.requested", secretID: definition.id,
+                              details: ["leaked": "\(leaked)", "plan_digest": plan.digest, "reason": reason, "channel": channel])
+        ) { number in
+            RotationRecord(id: "R-\(number)", number: number, secretID: definition.id, requester: requester, reason: reason,
+                           leaked: leaked, status: .awaitingApproval, plan: plan, planDigest: plan.digest, requestedAt: now,
+                           expiresAt: expires, origin: ChatOrigin(channel: channel), facts: [:])
+        }
+        switch creation {
+        case .alreadyOpen(let open):
+            try await deps.state.appendAudit(AuditEntry(actor: requester, action: "request.refused", rotationID: open.id,
+                                                         secretID: definition.id, details: ["reason": "already open"]))
+            return .alreadyOpen(open)
+        case .created(let record):
+            for step in plan.steps {
+                try await deps.state.saveStep(StepRecord(rotationID: record.id, index: step.index, name: step.name))
+            }
+            try await deps.state.scheduleTimer(TimerRecord(id: "expiry-\(record.id)", kind: .approvalExpiry,
+                                                           rotationID: record.id, dueAt: expires))
+            let snapshot = try await snapshot(of: record)
+            logger.notice("rotation requested", metadata: ["rotation.id": "\(record.id)", "secret.id": "\(definition.id)"])
+            await deps.events.publish(.requested(snapshot))
+            if leaked { await deps.events.publish(.incident(snapshot)) }
+            return .created(snapshot)
+        }
+    }
+
+    /// What this environment lacks to run the plan: adapters' requirements and step kinds with no executor.
+    func missingRequirements(_ definition: SecretDefinition, plan: RotationPlan) -> [String] {
+        var missing = deps.adapters.missingRequirements(for: definition, plan: plan)
+        for step in plan.steps where deps.steps.executor(for: step.kind) == nil
+            && !missing.contains(where: { $0.hasPrefix("step '\(step.name)'") }) {
+            missing.append("step '\(step.name)' (\(step.kind.headline.lowercased())) has no executor in this build")
+        }
+        for check in plan.checks where deps.checks.runners[check.kind] == nil {
+            missing.append("check '\(check.kind.rawValue)' (\(check.title)) has no runner in this build")
+        }
+        return missing
+    }
+
+    /// The plan a request would run now, and what is missing to run it.
+    public func preview(secretName: String, leaked: Bool) -> (plan: RotationPlan, definition: SecretDefinition, missing: [String])? {
+        guard let definition = deps.inventory.definition(named: secretName) else { return nil }
+        let plan = planBuilder.plan(for: definition, leaked: leaked)
+        return (plan, definition, missingRequirements(definition, plan: plan))
+    }
+
+    /// Front ends record where the request message lives, so progress updates it in place.
+    public func attachMessage(rotationID: String, channel: String, messageRef: String) async throws {
+        try await deps.state.updateRotation(id: rotationID) { record in
+            record.origin = ChatOrigin(channel: channel, messageRef: messageRef)
+        }
+    }
+
+    // MARK: - Snapshots
+
+    public func snapshot(id: String) async throws -> RotationSnapshot? {
+        guard let record = try await deps.state.rotation(id: id) else { return nil }
+        return try await snapshot(of: record)
+    }
+
+    func snapshot(of record: RotationRecord) async throws -> RotationSnapshot {
+        let steps = try await deps.state.steps(rotationID: record.id)
+        guard let definition = deps.inventory.definition(named: record.secretID) else {
+            throw StateStoreError("rotation \(record.id) names \(record.secretID), which is no longer in the inventory")
+        }
+        return RotationSnapshot(record: record, steps: steps, definition: definition)
+    }
+
+    func publishSnapshot(_ record: RotationRecord, _ make: (RotationSnapshot) -> RotationEvent) async {
+        guard let snapshot = try? await snapshot(of: record) else { return }
+        await deps.events.publish(make(snapshot))
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Logging
+
+/// Runs one kind of step. `run` and `rollback` must be idempotent: after a crash the engine runs
+/// a step again from its start, and a rollback again from its start.
+public protocol StepExecutor: Sendable {
+    /// Does the step; returns a one-line summary that is safe to post.
+    func run(_ context: StepContext) async throws -> String
+    /// Undoes the step; returns what was restored (safe to post), or nil when there was nothing to undo.
+    func rollback(_ context: StepContext) async throws -> String?
+}
+
+/// Everything a step may use. Facts are the rotation's non-secret journal.
+public struct StepContext: Sendable {
+    public var rotation: RotationRecord
+    public var step: PlannedStep
+    public var definition: SecretDefinition
+    public var store: any SecretStore
+    public var target: (any DeployTarget)?
+    public var checks: CheckRegistry
+    public var settings: RotationSettings
+    public var logger: Logger
+    /// Writes facts to the state store *now* (before the side effect that depends on them) and
+    /// returns all facts after the write.
+    public var recordFacts: @Sendable ([String: String]) async throws -> [String: String]
+    /// Posts something for people: a note or a verification report.
+    public var announce: @Sendable (StepAnnouncement) async -> Void
+    /// Runs the grace clean-up now (a leak response has no grace).
+    public var cleanupNow: @Sendable ([String]) async throws -> String
+
+    public var facts: [String: String] { rotation.facts }
+
+    public func requireTarget() throws -> (any DeployTarget, DeployLocation) {
+        guard let target, let location = definition.deploy else {
+            throw StepError.misconfigured("\(definition.id) has no deploy target for step '\(step.name)'")
+        }
+        return (target, location)
+    }
+
+    public func requireFact(_ key: String) throws -> String {
+        guard let value = rotation.facts[key] else {
+            throw StepError.misconfigured("step '\(step.name)' needs '\(key)', which no earlier step recorded")
+        }
+        return value
+    }
+}
+
+public enum StepAnnouncement: Sendable {
+    case note(String)
+    case verification(VerificationReport)
+}
+
+/// Failures a step raises itself. Safe to post.
+public enum StepError: Error, Sendable, CustomStringConvertible {
+    case misconfigured(String)
+    case verificationFailed(VerificationReport)
+    case storeInconsistent(String)
+    case refused(String)
+
+    public var description: String {
+        switch self {
+        case .misconfigured(let text): "misconfigured: \(text)"
+        case .verificationFailed(let report):
+            "verification failed: " + report.results.filter { $0.status == .failed }.map { "\($0.title) (\($0.detail))" }.joined(separator: "; ")
+        case .storeInconsistent(let text): "store inconsistent: \(text)"
+        case .refused(let text): text
+        }
+    }
+}
+
+/// The step executors available in this process, and what a missing kind needs.
+public struct StepRegistry: Sendable {
+    public var executors: [StepKind: any StepExecutor]
+
+    public init(executors: [StepKind: any StepExecutor]) { self.executors = executors }
+
+    public func executor(for kind: StepKind) -> (any StepExecutor)? { executors[kind] }
+}
