@@ -87,7 +87,10 @@ let package = Package(
         ),
         .testTarget(
             name: "AegisCoreTests",
-            dependencies: ["AegisCore", "AegisStateSQLite", "AegisLocalSandbox", "AegisChat", "AegisApp"],
+            dependencies: [
+                "AegisCore", "AegisStateSQLite", "AegisLocalSandbox", "AegisChat", "AegisApp",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/CoreTests",
             swiftSettings: strictSettings
         ),

@@ -7,7 +7,7 @@ public enum SecretGenerator {
     public enum Format: Sendable, Equatable {
         /// 64 random bytes, base64 (HS256 wants at least 256 bits; RFC 7518 §3.2).
         case jwtHS256
-        /// An RSA-2048 private key, PKCS#8 PEM (RFC 7518 §3.3).
+        /// An RSA-2048 private key, PKCS#1 PEM (RFC 7518 §3.3); verifiers derive the public key.
         case jwtRS256
         case randomBase64(bytes: Int)
         case alphanumeric(length: Int)

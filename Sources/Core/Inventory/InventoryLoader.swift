@@ -89,7 +89,8 @@ public enum InventoryLoader {
             grace: try reader.duration("grace", required: false),
             graceSetting: try reader.optionalString("grace_setting"),
             escalation: try reader.requiredString("escalation"),
-            sourceFile: file
+            sourceFile: file,
+            aliasesLine: (reader.node("aliases") ?? reader.node("id"))?.mark?.line ?? 1
         )
         try PlanRules.validate(definition, reader: reader)
         return definition
@@ -201,7 +202,7 @@ public enum InventoryLoader {
                 let key = name.lowercased()
                 if let first = owner[key] {
                     errors.append(InventoryError(
-                        file: definition.sourceFile, line: 0, key: "aliases",
+                        file: definition.sourceFile, line: definition.aliasesLine, key: "aliases",
                         problem: "'\(name)' is already a name of \(first.id) (\(first.sourceFile)); names and aliases must be unique"))
                 } else {
                     owner[key] = definition

@@ -23,6 +23,8 @@ public struct SecretDefinition: Sendable, Codable, Hashable {
     public var escalation: String
     /// The file it came from, for messages.
     public var sourceFile: String
+    /// The line of `aliases:` (or of `id:` when there are none), for naming conflicts.
+    public var aliasesLine: Int
 
     public var steps: [StepDefinition] { strategies[strategy] ?? [] }
 

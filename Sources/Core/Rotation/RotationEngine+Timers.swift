@@ -37,7 +37,7 @@ extension RotationEngine {
 
     func scheduleNextDueCheck(after date: Date) async throws {
         let due = date.addingTimeInterval(deps.settings.dueCheckInterval.timeInterval)
-        try await deps.state.scheduleTimer(TimerRecord(id: "due-check-\(Int(due.timeIntervalSince1970))", kind: .dueCheck,
+        try await deps.state.scheduleTimer(TimerRecord(id: "due-check-\(UUID().uuidString.lowercased())", kind: .dueCheck,
                                                        rotationID: nil, dueAt: due))
     }
 
