@@ -96,7 +96,10 @@ let package = Package(
         ),
         .testTarget(
             name: "AegisEndToEndTests",
-            dependencies: ["AegisCore", "AegisStateSQLite", "AegisLocalSandbox"],
+            dependencies: [
+                "AegisCore", "AegisLocalSandbox",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             path: "Tests/EndToEndTests",
             swiftSettings: strictSettings
         ),

@@ -47,6 +47,12 @@ public struct StorageLocation: Sendable, Codable, Hashable {
     /// Key Vault name or 1Password vault, where the kind has one.
     public var container: String?
 
+    public init(kind: Kind, name: String, container: String? = nil) {
+        self.kind = kind
+        self.name = name
+        self.container = container
+    }
+
     public var displayName: String {
         if let container { return "\(kind.rawValue) \(container)/\(name)" }
         return "\(kind.rawValue) \(name)"
@@ -58,4 +64,10 @@ public struct DeployLocation: Sendable, Codable, Hashable {
     public var namespace: String
     public var deployment: String
     public var configMap: String
+
+    public init(namespace: String, deployment: String, configMap: String) {
+        self.namespace = namespace
+        self.deployment = deployment
+        self.configMap = configMap
+    }
 }

@@ -1,0 +1,131 @@
+import Foundation
+
+/// The repository root and the built executable (`AEGIS_BINARY` overrides the path).
+enum Repository {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static var binary: URL {
+        if let explicit = ProcessInfo.processInfo.environment["AEGIS_BINARY"] { return URL(fileURLWithPath: explicit) }
+        return root.appendingPathComponent(".build/debug/aegis-rotate")
+    }
+}
+
+/// A scratch working folder with a copy of the Commands folder, as a new operator would have.
+struct Workspace {
+    let folder: URL
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: Repository.root.appendingPathComponent("Commands"), to: folder.appendingPathComponent("Commands"))
+    }
+
+    var stateFile: URL { folder.appendingPathComponent(".aegis-rotate/state.sqlite") }
+    var logFile: URL { folder.appendingPathComponent(".aegis-rotate/aegis-rotate.log") }
+    var localRoot: URL { folder.appendingPathComponent(".aegis-rotate/local") }
+    var configFile: URL { localRoot.appendingPathComponent("deploy/aegis/configmap-aegis-config.json") }
+
+    /// The environment the executable runs with: this machine's, minus any AEGIS_ setting, plus `extra`.
+    func environment(_ extra: [String: String]) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AEGIS_") }
+        environment["AEGIS_TIMER_POLL"] = "100ms"
+        environment["AEGIS_RETRY_BASE"] = "10ms"
+        for (key, value) in extra { environment[key] = value }
+        return environment
+    }
+
+    /// Runs a CLI command to completion.
+    func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let driver = try ProcessDriver(arguments: arguments, workspace: self, environment: extra)
+        driver.closeInput()
+        let status = try driver.waitForExit(timeout: 60)
+        return (status, driver.stdout, driver.stderr)
+    }
+}
+
+/// Runs the real `aegis-rotate` with pipes: write lines to it, wait for text, wait for its exit.
+final class ProcessDriver: Sendable {
+    let process: Process
+    let input: Pipe
+    let output = LockedBuffer()
+    let errors = LockedBuffer()
+
+    init(arguments: [String], workspace: Workspace, environment: [String: String]) throws {
+        process = Process()
+        process.executableURL = Repository.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = workspace.folder
+        process.environment = workspace.environment(environment)
+        input = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardInput = input
+        process.standardOutput = stdout
+        process.standardError = stderr
+        stdout.fileHandleForReading.readabilityHandler = { [output] handle in
+            output.append(handle.availableData)
+        }
+        stderr.fileHandleForReading.readabilityHandler = { [errors] handle in
+            errors.append(handle.availableData)
+        }
+        try process.run()
+    }
+
+    var stdout: String { output.text }
+    var stderr: String { errors.text }
+
+    func send(_ line: String) {
+        input.fileHandleForWriting.write(Data((line + "\n").utf8))
+    }
+
+    func closeInput() {
+        try? input.fileHandleForWriting.close()
+    }
+
+    /// Waits until standard output contains `text` `count` times; throws with the output so far.
+    func waitFor(_ text: String, count: Int = 1, timeout: TimeInterval = 30) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if stdout.components(separatedBy: text).count - 1 >= count { return }
+            if !process.isRunning { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        if stdout.components(separatedBy: text).count - 1 >= count { return }
+        throw DriverError("did not see \(count)× '\(text)' within \(timeout)s.\n--- stdout ---\n\(stdout)\n--- stderr ---\n\(stderr)")
+    }
+
+    /// Waits for the process to end; returns its exit status, or the signal that killed it as -signal.
+    @discardableResult
+    func waitForExit(timeout: TimeInterval = 60) throws -> Int32 {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        guard !process.isRunning else {
+            process.terminate()
+            throw DriverError("process did not exit within \(timeout)s.\n--- stdout ---\n\(stdout)\n--- stderr ---\n\(stderr)")
+        }
+        Thread.sleep(forTimeInterval: 0.05)
+        return process.terminationReason == .uncaughtSignal ? -process.terminationStatus : process.terminationStatus
+    }
+}
+
+struct DriverError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Bytes appended by a pipe's reader thread and read by the test.
+final class LockedBuffer: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+
+    func append(_ more: Data) {
+        lock.lock()
+        defer { lock.unlock() }
+        data.append(more)
+    }
+
+    var text: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
