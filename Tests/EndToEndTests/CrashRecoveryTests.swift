@@ -21,6 +21,25 @@ struct CrashRecoveryTests {
         try await crashAndRecover(at: point, failRestartOnce: true)
     }
 
+    @Test("a grace timer due while the bot was down fires after the restart")
+    func graceTimerSurvivesRestart() async throws {
+        let workspace = try Workspace()
+        let first = try ProcessDriver(arguments: ["shell"], workspace: workspace, environment: ["AEGIS_JWT_GRACE": "1s"])
+        for line in ["/rotate jwt", "/as carol", "approve R-1", "/wait", "/quit"] { first.send(line) }
+        #expect(try first.waitForExit() == 0)
+        #expect(first.stdout.contains("🎉 R-1 completed"))
+        let inspector = SandboxInspector(workspace)
+        #expect(try await inspector.config()["jwt.previous_signing_key"] != nil)
+        try await Task.sleep(for: .milliseconds(1_500))
+
+        let second = try ProcessDriver(arguments: ["shell"], workspace: workspace, environment: ["AEGIS_JWT_GRACE": "1s"])
+        try second.waitFor("🧹 Grace period over for R-1: removed jwt.previous_signing_key", timeout: 20)
+        second.closeInput()
+        #expect(try second.waitForExit() == 0)
+        #expect(try await inspector.config()["jwt.previous_signing_key"] == nil)
+        #expect(try workspace.run(["audit", "verify"]).status == 0)
+    }
+
     func crashAndRecover(at point: String, failRestartOnce: Bool) async throws {
         let workspace = try Workspace()
         let flag = workspace.folder.appendingPathComponent("fail-next-restart")
