@@ -20,6 +20,12 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // The core: rotations, plans, approvals, state, audit, timers. Knows nothing of Slack or any cloud.
@@ -63,11 +69,58 @@ let package = Package(
             path: "Sources/Chat/Shell",
             swiftSettings: strictSettings
         ),
+        // Slack's Web API over AsyncHTTPClient: typed methods, per-method 429 handling. No rotation knowledge.
+        .target(
+            name: "SlackWebAPI",
+            dependencies: [
+                "AegisCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Slack/WebAPI",
+            swiftSettings: strictSettings
+        ),
+        // Slack Socket Mode: connections, acks, disconnects, backoff, dedupe. No rotation knowledge.
+        .target(
+            name: "SlackSocketMode",
+            dependencies: [
+                "SlackWebAPI",
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Slack/SocketMode",
+            swiftSettings: strictSettings
+        ),
+        // The Slack front end of the chat layer: Block Kit rendering, envelopes → commands, approvers.
+        .target(
+            name: "AegisSlack",
+            dependencies: ["AegisChat", "AegisCore", "SlackWebAPI", "SlackSocketMode"],
+            path: "Sources/Chat/Slack",
+            swiftSettings: strictSettings
+        ),
+        // An in-repo Slack (Web API + Socket Mode) speaking the real wire protocol, for tests and the benchmark.
+        .target(
+            name: "SlackFake",
+            dependencies: [
+                "SlackWebAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Fakes/SlackFake",
+            swiftSettings: strictSettings
+        ),
         // Wiring: configuration → stores, adapters, engine, front ends. Used by the executable and tests.
         .target(
             name: "AegisApp",
             dependencies: [
-                "AegisCore", "AegisStateSQLite", "AegisLocalSandbox", "AegisChat", "AegisShell",
+                "AegisCore", "AegisStateSQLite", "AegisLocalSandbox", "AegisChat", "AegisShell", "AegisSlack",
+                "SlackWebAPI", "SlackSocketMode",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -92,6 +145,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/CoreTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AegisSlackTests",
+            dependencies: [
+                "AegisApp", "AegisCore", "AegisChat", "AegisSlack", "SlackWebAPI", "SlackSocketMode", "SlackFake",
+                "AegisLocalSandbox",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/SlackTests",
             swiftSettings: strictSettings
         ),
         .testTarget(

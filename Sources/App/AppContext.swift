@@ -18,8 +18,11 @@ public struct AppContext: Sendable {
     public let logger: Logger
 
     /// Builds the app. `events` receives the engine's events (a chat presenter, or nothing for the CLI).
+    /// `approvers` defaults to the config file's static list (the shell); the Slack bot passes the
+    /// approver channel's members.
     public static func build(configuration: AegisConfiguration, defaultEnvironment: AegisEnvironment,
-                             events: any RotationEventSink, logger: Logger) throws -> AppContext {
+                             events: any RotationEventSink, approvers: (any ApproverDirectory)? = nil,
+                             logger: Logger) throws -> AppContext {
         let inventory = try InventoryLoader.load(directory: configuration.commandsDirectory)
         let state = try makeStateStore(configuration.stateURL)
         let environment = try configuration.environment(default: defaultEnvironment)
@@ -35,12 +38,12 @@ public struct AppContext: Sendable {
             sandbox = nil
             adapters = ProductionAdapters()
         }
-        let approvers: any ApproverDirectory = StaticApproverDirectory(
+        let approvers: any ApproverDirectory = approvers ?? StaticApproverDirectory(
             groupName: settings.approverChannel,
             members: Set(configuration.workspace?.approvers ?? ShellWorkspaceDefaults.approvers))
         let engine = RotationEngine(EngineDependencies(
             inventory: inventory, state: state, adapters: adapters, approvers: approvers, events: events,
-            steps: .builtIn(state: state), checks: .builtIn(sandbox: environment == .local), settings: settings,
+            steps: .builtIn(state: state, keyWait: try configuration.duration("AEGIS_KEY_WAIT", default: .seconds(1_800))), checks: .builtIn(sandbox: environment == .local), settings: settings,
             environment: environment, logger: logger, crashPoint: configuration.string("AEGIS_CRASH_POINT")))
         return AppContext(configuration: configuration, inventory: inventory, state: state, environment: environment,
                           sandbox: sandbox, engine: engine, settings: settings, logger: logger)

@@ -12,7 +12,7 @@ struct AegisRotate: AsyncParsableCommand {
         file-backed secret store and deploy target). Exit codes: 0 ok, 1 failure (e.g. audit tampered), \
         2 something is overdue (due --check), 3 not found, 4 invalid inventory or configuration, 64 usage.
         """,
-        subcommands: [Shell.self, List.self, Due.self, Plan.self, Status.self, History.self, Audit.self],
+        subcommands: [Shell.self, Bot.self, List.self, Due.self, Plan.self, Status.self, History.self, Audit.self],
         defaultSubcommand: Shell.self
     )
 }

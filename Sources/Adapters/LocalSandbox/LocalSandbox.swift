@@ -9,7 +9,7 @@ public struct LocalSandbox: AdapterResolver {
     public let store: LocalSecretStore
     public let target: LocalDeployTarget
 
-    static let sandboxKinds: Set<StepKind> = [.generate, .deployConfig, .restart, .verify, .promote, .graceCleanup, .notify]
+    static let sandboxKinds: Set<StepKind> = [.generate, .awaitProvidedKey, .deployConfig, .restart, .verify, .promote, .graceCleanup, .notify]
 
     public init(root: URL, restartCommand: String?) {
         self.root = root

@@ -26,6 +26,8 @@ public enum RotationEvent: Sendable {
     case verification(RotationSnapshot, VerificationReport)
     /// A step's note for people (what to update by hand).
     case note(RotationSnapshot, String)
+    /// The requester must hand over the new key: a modal button, or staging it in the store.
+    case keyRequested(RotationSnapshot, KeyRequest)
     /// A rollback began because of `reason`.
     case rollbackStarted(RotationSnapshot, reason: String)
     /// The rotation reached a final state; rollbacks and failures carry an escalation.

@@ -146,6 +146,7 @@ extension RotationEngine {
                 switch announcement {
                 case .note(let text): await events.publish(.note(snapshot, text))
                 case .verification(let report): await events.publish(.verification(snapshot, report))
+                case .keyRequest(let request): await events.publish(.keyRequested(snapshot, request))
                 }
             },
             cleanupNow: { [weak self] keys in

@@ -2,8 +2,9 @@ import Foundation
 
 extension StepRegistry {
     /// The step kinds the core runs by itself, through the store and target protocols.
-    public static func builtIn(state: any StateStore) -> StepRegistry {
+    public static func builtIn(state: any StateStore, keyWait: Duration = .seconds(1_800)) -> StepRegistry {
         StepRegistry(executors: [
+            .awaitProvidedKey: AwaitProvidedKeyStep(timeout: keyWait),
             .generate: GenerateStep(),
             .deployConfig: DeployConfigStep(),
             .restart: RestartStep(),

@@ -48,6 +48,8 @@ public struct StepContext: Sendable {
 public enum StepAnnouncement: Sendable {
     case note(String)
     case verification(VerificationReport)
+    /// A human must hand over the new key.
+    case keyRequest(KeyRequest)
 }
 
 /// Failures a step raises itself. Safe to post.

@@ -32,6 +32,8 @@ public struct CommandHandler: Sendable {
             case "approve": outcome = try await engine.approve(rotationID: value, user: user)
             case "deny": outcome = try await engine.deny(rotationID: value, user: user)
             case "cancel": outcome = try await engine.cancel(rotationID: value, user: user)
+            case "provide-key":
+                return .ephemeral("The key form exists only in Slack. Here, stage the key in the secret store yourself (the command is in the thread); I pick it up from there.")
             default: return .ephemeral("That button (`\(actionID.prefix(40))`) is not one I know.")
             }
             switch outcome {

@@ -75,6 +75,21 @@ public enum RotationMessages {
         }
     }
 
+    /// Asks the requester for the new key: the modal button, or staging it in the store themselves.
+    public static func keyRequest(_ snapshot: RotationSnapshot, _ request: KeyRequest) -> ChatMessage {
+        let record = snapshot.record
+        var text = "🔑 \(record.requester): \(request.prompt)"
+        if let console = request.consoleURL { text += "\nCreate it at \(console)." }
+        text += "\n*Either* press *Provide the new key* (a private form; the key goes straight to the secret store and is checked before use)"
+        if let command = request.stageCommand {
+            text += ", *or*, without it ever touching Slack, stage it yourself and I will pick it up:\n`\(command)`"
+        }
+        return ChatMessage(text: "\(record.id) needs the new key from \(record.requester)", blocks: [
+            .section(text),
+            .actions([ChatButton(text: "Provide the new key", actionID: "provide-key", value: record.id, style: .primary)]),
+        ]).limited()
+    }
+
     public static func verification(_ report: VerificationReport, rotationID: String) -> ChatMessage {
         let verdict = report.passed ? "passed" : "FAILED"
         let lines = report.results.map { result -> String in

@@ -48,6 +48,8 @@ public actor ChatPresenter: RotationEventSink {
             try await thread(snapshot, RotationMessages.verification(report, rotationID: snapshot.record.id))
         case .note(let snapshot, let text):
             try await thread(snapshot, .plain("📝 \(text)"))
+        case .keyRequested(let snapshot, let request):
+            try await thread(snapshot, RotationMessages.keyRequest(snapshot, request))
         case .rollbackStarted(let snapshot, let reason):
             try await thread(snapshot, .plain("↺ Rolling back: \(reason)"))
         case .finished(let snapshot, let escalation):

@@ -1,0 +1,65 @@
+import AegisChat
+import AegisCore
+import AegisLocalSandbox
+import AegisSlack
+import AsyncHTTPClient
+import Foundation
+import Logging
+import ServiceLifecycle
+import SlackSocketMode
+import SlackWebAPI
+import UnixSignals
+
+/// `aegis-rotate bot`: the engine, the timer scheduler and the Socket Mode client in one service
+/// group, shut down gracefully on SIGTERM/SIGINT. Built by ``build(configuration:logger:socket:)``
+/// so tests run exactly what production runs, against the in-repo Slack fake.
+public struct SlackBot: Sendable {
+    public let context: AppContext
+    public let socket: SocketModeClient
+    public let web: SlackWebClient
+    let scheduler: TimerScheduler
+    let presenter: ChatPresenter
+    let logger: Logger
+
+    /// Reads `SLACK_APP_TOKEN`, `SLACK_BOT_TOKEN` (or their `_FILE` variants) and `SLACK_API_URL`.
+    public static func build(configuration: AegisConfiguration, logger: Logger,
+                             socket socketConfiguration: SocketModeConfiguration? = nil) throws -> SlackBot {
+        guard let appToken = configuration.secret("SLACK_APP_TOKEN"), let botToken = configuration.secret("SLACK_BOT_TOKEN") else {
+            throw AegisConfiguration.Problem(key: "SLACK_APP_TOKEN", message: "the bot needs SLACK_APP_TOKEN (xapp-…) and SLACK_BOT_TOKEN (xoxb-…), or their _FILE variants")
+        }
+        guard appToken.revealSecretString().hasPrefix("xapp-") else {
+            throw AegisConfiguration.Problem(key: "SLACK_APP_TOKEN", message: "is not an app-level token (it must start with xapp-)")
+        }
+        let web = SlackWebClient(http: .shared, baseURL: configuration.string("SLACK_API_URL") ?? "https://slack.com/api/",
+                                 token: botToken, logger: logger)
+        let channels = SlackChannelDirectory(api: web)
+        let transport = SlackTransport(api: web, channels: channels)
+        let presenter = ChatPresenter(transport: transport, approverChannel: configuration.approverChannel,
+                                      escalationChannel: configuration.escalationChannel, logger: logger)
+        let approvers = SlackApproverDirectory(api: web, channels: channels, channel: configuration.approverChannel)
+        let context = try AppContext.build(configuration: configuration, defaultEnvironment: .production, events: presenter,
+                                           approvers: approvers, logger: logger)
+        let router = SlackEnvelopeRouter(handler: CommandHandler(engine: context.engine), engine: context.engine,
+                                         transport: transport, api: web, logger: logger)
+        let connections = Int(configuration.string("AEGIS_SOCKET_CONNECTIONS") ?? "1") ?? 1
+        let socket = SocketModeClient(api: web.with(token: appToken),
+                                      configuration: socketConfiguration ?? SocketModeConfiguration(connections: connections),
+                                      handler: router, logger: logger)
+        let scheduler = TimerScheduler(state: context.state, engine: context.engine, pollInterval: context.settings.timerPollInterval, logger: logger)
+        return SlackBot(context: context, socket: socket, web: web, scheduler: scheduler, presenter: presenter, logger: logger)
+    }
+
+    /// Runs until SIGTERM/SIGINT (or the task is cancelled); in-flight work stops at a step boundary.
+    public func run() async throws {
+        await presenter.connect(context.engine)
+        try await context.state.releaseOrphanedClaims()
+        if let sandbox = context.sandbox { _ = try await sandbox.seed(context.inventory) }
+        let identity = try await web.authTest()
+        logger.notice("aegis-rotate bot starting", metadata: ["slack.bot_user": "\(identity.userID)", "aegis.env": "\(context.environment.rawValue)"])
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: context.engine), .init(service: scheduler), .init(service: socket)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+    }
+}

@@ -1,0 +1,135 @@
+import AegisChat
+import AegisCore
+import Foundation
+import Logging
+import SlackSocketMode
+import SlackWebAPI
+
+/// Turns Socket Mode envelopes into the shared command handler's calls: `/rotate …`, button
+/// presses, and the key modal. Answers go to the person privately (`chat.postEphemeral`).
+/// Payloads are never logged: a `view_submission` carries a key.
+public struct SlackEnvelopeRouter: SocketModeHandler {
+    static let keyModalCallback = "aegis-provide-key"
+    static let keyBlock = "key_block"
+    static let keyAction = "key_input"
+
+    let handler: CommandHandler
+    let engine: RotationEngine
+    let transport: SlackTransport
+    let api: SlackWebClient
+    let logger: Logger
+
+    public init(handler: CommandHandler, engine: RotationEngine, transport: SlackTransport, api: SlackWebClient, logger: Logger) {
+        self.handler = handler
+        self.engine = engine
+        self.transport = transport
+        self.api = api
+        self.logger = logger
+    }
+
+    /// Rejects an empty or oversized key in the modal itself (`response_action: errors`).
+    public func acknowledgement(for envelope: SocketModeEnvelope) -> JSONValue? {
+        guard envelope.payload["type"]?.string == "view_submission",
+              envelope.payload["view"]?["callback_id"]?.string == Self.keyModalCallback else { return nil }
+        let value = Self.submittedKey(envelope.payload) ?? ""
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty { return ["response_action": "errors", "errors": .object([Self.keyBlock: "Paste the new key."])] }
+        if trimmed.utf8.count > 8_192 { return ["response_action": "errors", "errors": .object([Self.keyBlock: "That is too long for a key."])] }
+        return nil
+    }
+
+    public func handle(_ envelope: SocketModeEnvelope) async {
+        var logger = self.logger
+        logger[metadataKey: "envelope.id"] = "\(envelope.envelopeID)"
+        logger[metadataKey: "envelope.type"] = "\(envelope.type)"
+        switch envelope.type {
+        case "slash_commands": await slashCommand(envelope.payload, logger: logger)
+        case "interactive": await interactive(envelope.payload, logger: logger)
+        case "events_api": logger.debug("ignored an Events API envelope")
+        default: logger.warning("ignored an envelope of unknown type")
+        }
+    }
+
+    func slashCommand(_ payload: JSONValue, logger: Logger) async {
+        guard let user = payload["user_id"]?.string, let channel = payload["channel_id"]?.string else {
+            logger.warning("dropped a slash command without user_id or channel_id")
+            return
+        }
+        let reply = await handler.handle(text: payload["text"]?.string ?? "", user: SlackUsers.mention(user), channel: channel)
+        await answer(reply, channel: channel, user: user, logger: logger)
+    }
+
+    func interactive(_ payload: JSONValue, logger: Logger) async {
+        switch payload["type"]?.string {
+        case "block_actions":
+            guard let user = payload["user"]?["id"]?.string, let channel = payload["channel"]?["id"]?.string,
+                  let action = payload["actions"]?.array?.first, let actionID = action["action_id"]?.string else {
+                logger.warning("dropped a block action without user, channel or action")
+                return
+            }
+            let value = action["value"]?.string ?? ""
+            if actionID == "provide-key" {
+                await openKeyModal(rotationID: value, trigger: payload["trigger_id"]?.string ?? "", channel: channel, user: user, logger: logger)
+                return
+            }
+            await answer(await handler.handleAction(actionID: actionID, value: value, user: SlackUsers.mention(user)),
+                         channel: channel, user: user, logger: logger)
+        case "view_submission":
+            await keySubmitted(payload, logger: logger)
+        default:
+            logger.info("ignored an interactive payload", metadata: ["payload.type": "\(payload["type"]?.string ?? "none")"])
+        }
+    }
+
+    func openKeyModal(rotationID: String, trigger: String, channel: String, user: String, logger: Logger) async {
+        guard let snapshot = try? await engine.snapshot(id: rotationID.uppercased()) else {
+            await answer(.ephemeral("There is no rotation \(rotationID.prefix(20))."), channel: channel, user: user, logger: logger)
+            return
+        }
+        do {
+            try await api.openView(triggerID: trigger, view: BlockKitRenderer.keyModal(rotationID: snapshot.record.id, secretTitle: snapshot.definition.title))
+        } catch {
+            logger.warning("views.open failed", metadata: ["error": "\(error)"])
+            await answer(.ephemeral("I could not open the key form (\(error)). Press the button again, or stage the key in the store."),
+                         channel: channel, user: user, logger: logger)
+        }
+    }
+
+    func keySubmitted(_ payload: JSONValue, logger: Logger) async {
+        guard payload["view"]?["callback_id"]?.string == Self.keyModalCallback,
+              let user = payload["user"]?["id"]?.string, let rotationID = payload["view"]?["private_metadata"]?.string,
+              let text = Self.submittedKey(payload) else {
+            logger.warning("dropped a view submission that is not the key form or lacks fields")
+            return
+        }
+        let key = SecretValue(utf8: text.trimmingCharacters(in: .whitespacesAndNewlines))
+        let channel = (try? await engine.snapshot(id: rotationID.uppercased()))?.record.origin.channel
+        let outcome: DecisionOutcome
+        do {
+            outcome = try await engine.provideKey(rotationID: rotationID, user: SlackUsers.mention(user), value: key)
+        } catch {
+            logger.error("could not store the provided key", metadata: ["error": "\(RotationEngine.safeDescription(error))"])
+            outcome = .refused("I could not store the key (\(RotationEngine.safeDescription(error))); nothing was changed. Try again.")
+        }
+        guard let channel else { return }
+        switch outcome {
+        case .refused(let reason): await answer(.ephemeral(reason), channel: channel, user: user, logger: logger)
+        case .accepted(let snapshot): await answer(.ephemeral("Thanks — \(snapshot.record.id) has the new key and goes on."), channel: channel, user: user, logger: logger)
+        }
+    }
+
+    func answer(_ reply: CommandReply, channel: String, user: String, logger: Logger) async {
+        do {
+            switch reply.visibility {
+            case .ephemeral: try await transport.postEphemeral(reply.message, channel: channel, user: user)
+            case .inChannel: try await transport.post(reply.message, channel: channel, thread: nil)
+            }
+        } catch {
+            logger.error("could not answer in Slack", metadata: ["error": "\(error)"])
+        }
+    }
+
+    static func submittedKey(_ payload: JSONValue) -> String? {
+        payload["view"]?["state"]?["values"]?[keyBlock]?[keyAction]?["value"]?.string
+    }
+}
