@@ -138,6 +138,15 @@ let package = Package(
             path: "Sources/Executable",
             swiftSettings: strictSettings
         ),
+        // Pushes envelopes through the Slack fake at rising rates; prints ack latency, throughput and
+        // memory for aegis-rotate and for a minimal slack_bolt app. A benchmark, not a test.
+        .executableTarget(
+            name: "aegis-bench",
+            dependencies: ["SlackFake", "SlackWebAPI"],
+            path: "Benchmarks/SocketModeBench",
+            exclude: ["bolt_app.py"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "AegisCoreTests",
             dependencies: [
@@ -154,8 +163,10 @@ let package = Package(
                 "AegisLocalSandbox",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
             ],
             path: "Tests/SlackTests",
+            exclude: ["python"],
             swiftSettings: strictSettings
         ),
         .testTarget(

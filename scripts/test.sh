@@ -14,5 +14,14 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
 
+# Python clients the tests use as independent protocol checkers (the official Slack SDK).
+python_packages=()
+python3 -c 'import slack_sdk' 2>/dev/null || python_packages+=(slack_sdk)
+python3 -c 'import slack_bolt' 2>/dev/null || python_packages+=(slack_bolt)
+if ((${#python_packages[@]})); then
+  echo "installing: ${python_packages[*]}"
+  python3 -m pip install -q "${python_packages[@]}"
+fi
+
 swift build
 swift test

@@ -1,4 +1,5 @@
 import AegisCore
+import AegisLocalSandbox
 import AegisStateSQLite
 import Logging
 import Foundation
@@ -141,6 +142,46 @@ struct RotationRunTests {
         let value = try #require(try await harness.value("dev-jwt-secret", record.facts[FactKey.newVersion] ?? ""))
         #expect(Data(base64Encoded: value)?.count == 64)
         #expect(await harness.sink.count { if case .note(_, let text) = $0 { text.contains("VITE_DEV_TOKEN") } else { false } } == 1)
+    }
+
+    @Test("a key staged in the store by the operator is picked up, never touching chat")
+    func stagedKey() async throws {
+        let commands = try commandsCopy()
+        try """
+        id: staged-token
+        title: Staged token
+        every: 90d
+        storage:
+          kind: aws-secrets-manager
+          name: aegis/staged-token
+        strategy: console
+        strategies:
+          console:
+            - kind: await-provided-key
+              stage_command: "put-secret-value --version-stages AWSPENDING"
+            - kind: promote
+            - kind: verify
+        verify:
+          - kind: store-readback
+        escalation: none
+        """.write(to: commands.appendingPathComponent("staged-token.yaml"), atomically: true, encoding: .utf8)
+        let harness = try await EngineHarness(commands: commands)
+        defer { harness.stop() }
+        let location = harness.definition("staged-token").storage
+        try await harness.sandbox.store.putPending(secret: location, versionID: "v-old", value: SecretValue(utf8: "old-staged-value"))
+        try await harness.sandbox.store.makeCurrent(secret: location, versionID: "v-old")
+        let id = try await harness.requestAndApprove("staged-token")
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(await harness.sink.count { if case .keyRequested(_, let request) = $0 { request.stageCommand?.contains("AWSPENDING") == true } else { false } } == 1)
+        try await harness.sandbox.store.putPending(secret: location, versionID: "v-operator", value: SecretValue(utf8: "operator-staged-value"))
+        let record = try await harness.finished(id)
+        #expect(record.status == .completed)
+        #expect(record.facts[FactKey.newVersion] == "v-operator")
+        #expect(try await harness.stage("staged-token", .current) == "v-operator")
+        guard case .refused(let reason) = try await harness.engine.provideKey(rotationID: id, user: "alice", value: SecretValue(utf8: "late")) else {
+            Issue.record("a key for a finished rotation was accepted"); return
+        }
+        #expect(reason.contains("not waiting for a key"))
     }
 
     @Test("overdue secrets are reported by due and by the reminder timer")

@@ -117,6 +117,8 @@ extension SlackFake {
     public func ack(_ envelopeID: String) async -> FakeAck? { await state.acks[envelopeID] }
     public var allAcks: [FakeAck] { get async { Array(await state.acks.values) } }
     public var unacked: Int { get async { await state.pending.count } }
+    /// Drops recorded acks and the transcript (long benchmark runs).
+    public func forgetAcks() async { await state.forget() }
 
     /// Waits (polling, bounded) until `condition` holds.
     public func waitUntil(timeout: Duration = .seconds(20), _ what: String = "condition",
@@ -161,6 +163,10 @@ extension SlackFakeState {
     func setRateLimit(_ method: String, _ times: Int, _ seconds: Int) { rateLimits[method] = (times, seconds) }
     func setFailConnectionsOpen(_ count: Int) { failConnectionsOpen = count }
     func setLoseAcks(_ count: Int) { loseAcks = count }
+    func forget() {
+        acks = [:]
+        transcript = []
+    }
     func userName(_ id: String) -> String { users[id] ?? id }
     func channelName(_ id: String) -> String { channels.first { $0.id == id }?.name ?? id }
 

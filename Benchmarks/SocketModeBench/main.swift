@@ -1,0 +1,143 @@
+import Foundation
+import SlackFake
+import SlackWebAPI
+
+/// `swift run -c release aegis-bench`: starts the Slack fake, then for each subject — the real
+/// `aegis-rotate bot` (release build beside this executable) and a minimal Python slack_bolt app —
+/// pushes Events API envelopes at rising rates and prints ack latency (fake-side, send → ack),
+/// the achieved throughput, and the subject's resident memory. Everything stays on 127.0.0.1 and
+/// every step is bounded in count and time.
+struct Subject {
+    let name: String
+    let executable: String
+    let arguments: [String]
+    let environment: [String: String]
+    let readyWhen: @Sendable (SlackFake) async -> Bool
+}
+
+struct Row {
+    var subject: String
+    var rate: String
+    var sent: Int
+    var acked: Int
+    var p50: Double
+    var p99: Double
+    var max: Double
+    var throughput: Double
+    var rssMB: Double
+}
+
+/// Unbuffered output, so a long run shows its rows as they come.
+func say(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
+
+let rates = [100, 250, 500, 1_000, 2_000]
+let secondsPerRate = 3.0
+let burstCount = 5_000
+
+func envelopePayload(_ index: Int) -> JSONValue {
+    ["type": "event_callback", "team_id": "T0001", "api_app_id": "A0AEGIS", "event_id": .string("Ev\(index)-\(UUID().uuidString.prefix(8))"),
+     "event": ["type": "app_mention", "user": "U0BENCH01", "text": "<@UBOT> hello", "channel": "C0OPS0001", "ts": "1700000000.000100"]]
+}
+
+func residentMB(_ pid: Int32) -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+          let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return .nan }
+    return kb / 1_024
+}
+
+func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    guard !sorted.isEmpty else { return .nan }
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+}
+
+func milliseconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) * 1_000 + Double(duration.components.attoseconds) / 1e15
+}
+
+/// Sends `count` envelopes at `rate` per second (or as fast as possible when nil) and collects the acks.
+func drive(_ fake: SlackFake, subject: String, pid: Int32, count: Int, rate: Int?) async throws -> Row {
+    var ids: [String] = []
+    ids.reserveCapacity(count)
+    let started = ContinuousClock.now
+    for index in 0..<count {
+        if let rate {
+            let due = started + .nanoseconds(Int64(Double(index) / Double(rate) * 1e9))
+            if due > .now { try await Task.sleep(until: due, clock: .continuous) }
+        }
+        ids.append(try await fake.sendEnvelope(type: "events_api", payload: envelopePayload(index), acceptsResponsePayload: false))
+    }
+    let deadline = ContinuousClock.now + .seconds(30)
+    while await fake.unacked > 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+    let wanted = Set(ids)
+    var latencies = await fake.allAcks.filter { wanted.contains($0.envelopeID) }.map { milliseconds($0.latency) }
+    let elapsed = milliseconds(ContinuousClock.now - started) / 1_000
+    latencies.sort()
+    await fake.forgetAcks()
+    return Row(subject: subject, rate: rate.map { "\($0)/s" } ?? "burst", sent: count, acked: latencies.count,
+               p50: percentile(latencies, 0.50), p99: percentile(latencies, 0.99), max: latencies.last ?? .nan,
+               throughput: Double(latencies.count) / max(elapsed, 0.001), rssMB: residentMB(pid))
+}
+
+func run(_ subject: Subject) async throws -> [Row] {
+    let fake = try await SlackFake.start(redeliverAfter: .seconds(60))
+    await fake.addUser("U0BENCH01", name: "bench")
+    await fake.addChannel("C0OPS0001", name: "ops", members: ["U0BENCH01"])
+    await fake.addChannel("C0SECOPS1", name: "security-ops", members: ["U0BENCH01"])
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: subject.executable)
+    process.arguments = subject.arguments + (subject.name == "slack_bolt" ? [fake.apiURL] : [])
+    var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AEGIS_") && !$0.key.hasPrefix("SLACK_") }
+    for (key, value) in subject.environment { environment[key] = value }
+    environment["SLACK_API_URL"] = fake.apiURL
+    process.environment = environment
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    defer { process.terminate(); process.waitUntilExit() }
+    try await fake.waitUntil(timeout: .seconds(30), "\(subject.name) connected") { await subject.readyWhen($0) }
+    _ = try await drive(fake, subject: subject.name, pid: process.processIdentifier, count: 200, rate: 200)
+    var rows: [Row] = []
+    for rate in rates {
+        rows.append(try await drive(fake, subject: subject.name, pid: process.processIdentifier, count: Int(Double(rate) * secondsPerRate), rate: rate))
+    }
+    rows.append(try await drive(fake, subject: subject.name, pid: process.processIdentifier, count: burstCount, rate: nil))
+    await fake.stop()
+    return rows
+}
+
+
+let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+let state = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-bench-\(UUID().uuidString)")
+let subjects = [
+    Subject(name: "aegis-rotate", executable: here.appendingPathComponent("aegis-rotate").path, arguments: ["bot"], environment: [
+        "SLACK_APP_TOKEN": "xapp-1-bench", "SLACK_BOT_TOKEN": "xoxb-bench", "AEGIS_ENV": "local",
+        "AEGIS_STATE_URL": "sqlite://\(state.path)/state.sqlite", "AEGIS_LOG_FILE": "\(state.path)/bot.log", "AEGIS_LOG_LEVEL": "warning",
+        "AEGIS_COMMANDS_DIR": sources.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Commands").path,
+    ], readyWhen: { await $0.openSockets == 1 }),
+    Subject(name: "slack_bolt", executable: "/usr/bin/env", arguments: ["python3", sources.appendingPathComponent("bolt_app.py").path],
+            environment: [:], readyWhen: { await $0.openSockets == 1 }),
+]
+
+say("Socket Mode ack benchmark: \(rates.map { "\($0)/s" }.joined(separator: ", ")) for \(Int(secondsPerRate)) s each, then a burst of \(burstCount); latency is the fake's send → ack time")
+say("subject        rate     sent   acked   p50 ms   p99 ms   max ms   acks/s   RSS MB")
+var all: [Row] = []
+for subject in subjects {
+    do {
+        for row in try await run(subject) {
+            all.append(row)
+            say(String(format: "%-13@  %-7@  %5d  %6d  %7.2f  %7.2f  %7.2f  %7.0f  %7.1f", row.subject as NSString, row.rate as NSString,
+                         row.sent, row.acked, row.p50, row.p99, row.max, row.throughput, row.rssMB))
+        }
+    } catch {
+        say("\(subject.name): failed: \(error)")
+    }
+}
+let ours = all.first { $0.subject == "aegis-rotate" && $0.rate == "burst" }?.throughput ?? 0
+let theirs = all.first { $0.subject == "slack_bolt" && $0.rate == "burst" }?.throughput ?? 0
+let p99At500 = all.first { $0.subject == "aegis-rotate" && $0.rate == "500/s" }?.p99 ?? .nan
+let rss = all.filter { $0.subject == "aegis-rotate" }.map(\.rssMB).max() ?? .nan
+say(String(format: "targets: p99 at 500/s %.2f ms (< 5), burst throughput %.1fx slack_bolt (>= 10x), peak RSS %.1f MB (< 50)",
+             p99At500, theirs > 0 ? ours / theirs : .nan, rss))
+try? FileManager.default.removeItem(at: state)
