@@ -3,7 +3,10 @@
 Usage: bolt_app.py BASE_URL
 Prints READY once connected. Acks every app_mention event (Bolt acks events itself).
 """
+import os
+import signal
 import sys
+import threading
 import time
 
 from slack_bolt import App
@@ -11,6 +14,18 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 
 base_url = sys.argv[1]
+parent = os.getppid()
+signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+
+
+def exit_with_parent():
+    """Bolt's socket threads keep the process alive; leave as soon as the benchmark does."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
+threading.Thread(target=exit_with_parent, daemon=True).start()
 app = App(client=WebClient(base_url=base_url, token="xoxb-bench"), token_verification_enabled=False)
 
 

@@ -79,7 +79,7 @@ func drive(_ fake: SlackFake, subject: String, pid: Int32, count: Int, rate: Int
                throughput: Double(latencies.count) / max(elapsed, 0.001), rssMB: residentMB(pid))
 }
 
-func run(_ subject: Subject) async throws -> [Row] {
+func run(_ subject: Subject, report: (Row) -> Void) async throws {
     let fake = try await SlackFake.start(redeliverAfter: .seconds(60))
     await fake.addUser("U0BENCH01", name: "bench")
     await fake.addChannel("C0OPS0001", name: "ops", members: ["U0BENCH01"])
@@ -94,16 +94,41 @@ func run(_ subject: Subject) async throws -> [Row] {
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try process.run()
-    defer { process.terminate(); process.waitUntilExit() }
+    children.add(process)
+    defer {
+        process.terminate()
+        process.waitUntilExit()
+        children.remove(process)
+    }
     try await fake.waitUntil(timeout: .seconds(30), "\(subject.name) connected") { await subject.readyWhen($0) }
     _ = try await drive(fake, subject: subject.name, pid: process.processIdentifier, count: 200, rate: 200)
-    var rows: [Row] = []
     for rate in rates {
-        rows.append(try await drive(fake, subject: subject.name, pid: process.processIdentifier, count: Int(Double(rate) * secondsPerRate), rate: rate))
+        report(try await drive(fake, subject: subject.name, pid: process.processIdentifier, count: Int(Double(rate) * secondsPerRate), rate: rate))
     }
-    rows.append(try await drive(fake, subject: subject.name, pid: process.processIdentifier, count: burstCount, rate: nil))
+    report(try await drive(fake, subject: subject.name, pid: process.processIdentifier, count: burstCount, rate: nil))
     await fake.stop()
-    return rows
+}
+
+/// Child processes, terminated if the benchmark itself is interrupted (a bot left behind would
+/// reconnect forever; Bolt ignores SIGTERM's default only while its parent lives).
+final class Children: @unchecked Sendable {
+    private let lock = NSLock()
+    private var processes: [Process] = []
+    func add(_ process: Process) { lock.lock(); processes.append(process); lock.unlock() }
+    func remove(_ process: Process) { lock.lock(); processes.removeAll { $0 === process }; lock.unlock() }
+    func terminateAll() { lock.lock(); processes.forEach { $0.terminate() }; lock.unlock() }
+}
+
+let children = Children()
+let signalSources = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
+    signal(number, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+    source.setEventHandler {
+        children.terminateAll()
+        exit(130)
+    }
+    source.resume()
+    return source
 }
 
 
@@ -125,7 +150,7 @@ say("subject        rate     sent   acked   p50 ms   p99 ms   max ms   acks/s   
 var all: [Row] = []
 for subject in subjects {
     do {
-        for row in try await run(subject) {
+        try await run(subject) { row in
             all.append(row)
             say(String(format: "%-13@  %-7@  %5d  %6d  %7.2f  %7.2f  %7.2f  %7.0f  %7.1f", row.subject as NSString, row.rate as NSString,
                          row.sent, row.acked, row.p50, row.p99, row.max, row.throughput, row.rssMB))

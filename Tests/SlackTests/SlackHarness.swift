@@ -26,7 +26,7 @@ struct SlackHarness {
     var stateFile: URL { folder.appendingPathComponent("state.sqlite") }
 
     static func start(environment extra: [String: String] = [:], commands extraCommands: [String: String] = [:],
-                      redeliverAfter: Duration = .seconds(3)) async throws -> SlackHarness {
+                      redeliverAfter: Duration = .seconds(3), connections: Int = 1) async throws -> SlackHarness {
         let fake = try await SlackFake.start(redeliverAfter: redeliverAfter)
         for (id, name) in [(People.alice, "alice"), (People.bob, "bob"), (People.carol, "carol"), (People.dave, "dave")] {
             await fake.addUser(id, name: name)
@@ -56,10 +56,10 @@ struct SlackHarness {
         var logger = Logger(label: "aegis-rotate") { _ in handler }
         logger.logLevel = .debug
         let bot = try SlackBot.build(configuration: configuration, logger: logger, socket: SocketModeConfiguration(
-            pingInterval: .seconds(1), idleTimeout: .seconds(5), helloTimeout: .seconds(3),
+            connections: connections, pingInterval: .seconds(1), idleTimeout: .seconds(5), helloTimeout: .seconds(3),
             backoffBase: .milliseconds(50), backoffCap: .milliseconds(500)))
         let runner = Task { try await bot.run() }
-        try await fake.waitUntil(timeout: .seconds(20), "the bot's socket") { await $0.openSockets == 1 }
+        try await fake.waitUntil(timeout: .seconds(20), "the bot's sockets") { await $0.openSockets == connections }
         return SlackHarness(fake: fake, bot: bot, runner: runner, folder: folder)
     }
 

@@ -113,3 +113,58 @@ struct SocketModeResilienceTests {
         #expect(backoff.next() <= .milliseconds(100))
     }
 }
+
+@Suite("Socket Mode: liveness, several connections, escalation", .serialized)
+struct SocketModeLivenessTests {
+    @Test("a half-open socket (no pongs, no FIN) is found by ping within seconds and replaced")
+    func frozenSocket() async throws {
+        let harness = try await SlackHarness.start()
+        defer { Task { await harness.stop() } }
+        let fake = harness.fake
+        let started = ContinuousClock.now
+        await fake.freezeSockets()
+        try await fake.waitUntil(timeout: .seconds(15), "a new connection") { fake in
+            let opened = await fake.connectionsOpened
+            let open = await fake.openSockets
+            return opened == 2 && open == 1
+        }
+        #expect(ContinuousClock.now - started < .seconds(8))
+        try await fake.slashCommand(user: People.alice, channel: People.ops, text: "help")
+        try await harness.waitForEphemeral(People.alice, containing: "/rotate list")
+    }
+
+    @Test("two connections: Slack spreads envelopes across them; every one is acked and handled once")
+    func twoConnections() async throws {
+        let harness = try await SlackHarness.start(environment: ["AEGIS_SOCKET_CONNECTIONS": "2"], connections: 2)
+        defer { Task { await harness.stop() } }
+        let fake = harness.fake
+        try await fake.waitUntil("two sockets") { await $0.openSockets == 2 }
+        var ids: [String] = []
+        for _ in 0..<6 { ids.append(try await fake.slashCommand(user: People.bob, channel: People.ops, text: "status")) }
+        for id in ids { _ = try await fake.waitForAck(id) }
+        try await fake.waitUntil("six answers") { fake in await fake.ephemerals.filter { $0.user == People.bob }.count == 6 }
+        #expect(await harness.bot.socket.stats.connected == 2)
+    }
+
+    @Test("a failed rotation rolls back and escalates to #platform-support with what failed and what was restored")
+    func escalation() async throws {
+        let flag = FileManager.default.temporaryDirectory.appendingPathComponent("fail-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: flag.path, contents: Data())
+        let harness = try await SlackHarness.start(environment: [
+            "AEGIS_LOCAL_RESTART_COMMAND": "if [ -e \(flag.path) ]; then rm \(flag.path); exit 1; fi"])
+        defer { Task { await harness.stop() } }
+        let fake = harness.fake
+        try await fake.slashCommand(user: People.alice, channel: People.ops, text: "jwt")
+        let request = try await harness.requestMessage("R-1")
+        try await fake.click(user: People.dave, channel: People.ops, message: request, actionID: "approve", value: "R-1")
+        let escalation = try await fake.waitForMessage("escalation") { $0.channel == People.platformSupport }
+        #expect(escalation.allText.contains("R-1 (jwt-signing-key) needs attention"))
+        #expect(escalation.allText.contains("step 'restart' failed"))
+        #expect(escalation.allText.contains("jwt.signing_key = version"))
+        #expect(escalation.allText.contains("Page the platform on-call"))
+        try await harness.waitForThread(request, containing: "Verification after rollback (R-1): passed")
+        try await harness.waitForThread(request, containing: "R-1 rolled back")
+        let leaks = await harness.leaks(of: try await harness.sandboxSecrets())
+        #expect(leaks.isEmpty, "secret values in: \(leaks)")
+    }
+}

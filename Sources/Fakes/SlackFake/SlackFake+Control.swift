@@ -91,6 +91,15 @@ extension SlackFake {
         for channel in await state.closeSockets(abruptly: true) { try? await channel.close() }
     }
 
+    /// Stops reading every socket without closing it: a half-open connection whose peer vanished.
+    /// Pings go unanswered; only the client's own liveness checks can notice.
+    public func freezeSockets() async {
+        for channel in await state.closeSockets(abruptly: true) {
+            try? await channel.setOption(ChannelOptions.autoRead, value: false).get()
+        }
+        await state.forgetSockets()
+    }
+
     /// The next `count` calls of `method` answer 429 with `Retry-After: seconds`.
     public func rateLimit(_ method: String, times count: Int, retryAfter seconds: Int) async {
         await state.setRateLimit(method, count, seconds)
@@ -163,6 +172,7 @@ extension SlackFakeState {
     func setRateLimit(_ method: String, _ times: Int, _ seconds: Int) { rateLimits[method] = (times, seconds) }
     func setFailConnectionsOpen(_ count: Int) { failConnectionsOpen = count }
     func setLoseAcks(_ count: Int) { loseAcks = count }
+    func forgetSockets() { sockets = [:] }
     func forget() {
         acks = [:]
         transcript = []
