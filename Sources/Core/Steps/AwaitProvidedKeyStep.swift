@@ -18,13 +18,7 @@ public struct AwaitProvidedKeyStep: StepExecutor {
 
     public func run(_ context: StepContext) async throws -> String {
         let secret = context.definition.storage
-        var facts = context.facts
-        if facts[FactKey.oldVersion] == nil {
-            guard let current = try await context.store.version(secret: secret, stage: .current) else {
-                throw StepError.storeInconsistent("\(secret.name) has no current version to rotate from")
-            }
-            facts = try await context.recordFacts([FactKey.oldVersion: current.versionID])
-        }
+        let facts = try await context.recordOldVersion()
         if let known = facts[FactKey.newVersion], try await context.store.value(secret: secret, versionID: known) != nil {
             return "new key received as version \(known)"
         }

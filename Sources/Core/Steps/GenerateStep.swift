@@ -7,13 +7,7 @@ public struct GenerateStep: StepExecutor {
 
     public func run(_ context: StepContext) async throws -> String {
         let secret = context.definition.storage
-        var facts = context.facts
-        if facts[FactKey.oldVersion] == nil {
-            guard let current = try await context.store.version(secret: secret, stage: .current) else {
-                throw StepError.storeInconsistent("\(secret.name) has no current version to rotate from; seed it first")
-            }
-            facts = try await context.recordFacts([FactKey.oldVersion: current.versionID])
-        }
+        var facts = try await context.recordOldVersion()
         let newVersion: String
         if let recorded = facts[FactKey.newVersion] {
             newVersion = recorded

@@ -37,6 +37,17 @@ public struct StepContext: Sendable {
         return (target, location)
     }
 
+    /// Records the store's current version as the rotation's old version (once), before any new
+    /// version exists; returns the facts after it. Every step that brings a new version starts here.
+    public func recordOldVersion() async throws -> [String: String] {
+        guard facts[FactKey.oldVersion] == nil else { return facts }
+        let secret = definition.storage
+        guard let current = try await store.version(secret: secret, stage: .current) else {
+            throw StepError.storeInconsistent("\(secret.name) has no current version to rotate from; seed it first")
+        }
+        return try await recordFacts([FactKey.oldVersion: current.versionID])
+    }
+
     public func requireFact(_ key: String) throws -> String {
         guard let value = rotation.facts[key] else {
             throw StepError.misconfigured("step '\(step.name)' needs '\(key)', which no earlier step recorded")
