@@ -20,6 +20,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // The core: rotations, plans, approvals, state, audit, timers. Knows nothing of Slack or any cloud.
@@ -47,6 +50,21 @@ let package = Package(
             name: "AegisLocalSandbox",
             dependencies: ["AegisCore"],
             path: "Sources/Adapters/LocalSandbox",
+            swiftSettings: strictSettings
+        ),
+        // AWS adapters: SigV4 signer, credential chain, AWSClient (JSON 1.1 and Query protocols),
+        // Secrets Manager as a SecretStore, IAM access keys and STS.
+        .target(
+            name: "AegisAWS",
+            dependencies: [
+                "AegisCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Adapters/AWS",
             swiftSettings: strictSettings
         ),
         // The chat layer: commands, message model, presenter that renders core events. No transport.
@@ -101,6 +119,22 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Tests/EndToEndTests",
+            swiftSettings: strictSettings
+        ),
+        // AWS adapters: published SigV4 vectors, botocore cross-check, moto with signature
+        // checking, credential chain against in-process fake servers on 127.0.0.1.
+        .testTarget(
+            name: "AegisAWSTests",
+            dependencies: [
+                "AegisAWS", "AegisCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/AWSTests",
+            exclude: ["botocore_sign.py"],
             swiftSettings: strictSettings
         ),
     ]
