@@ -127,6 +127,7 @@ let package = Package(
             name: "AegisAWSTests",
             dependencies: [
                 "AegisAWS", "AegisCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -58,8 +58,11 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
-        var text = "\(service) \(operation): \(code)"
+    public var description: String { "\(service) \(operation): \(detail)" }
+
+    /// Code, message, HTTP status and request ID, without the service and operation.
+    public var detail: String {
+        var text = code
         if !message.isEmpty { text += ": \(message)" }
         var details: [String] = []
         if let httpStatus { details.append("HTTP \(httpStatus)") }
@@ -70,7 +73,7 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
 
     /// The same failure as core's `AdapterError`, which the engine retries when transient.
     public var adapterError: AdapterError {
-        AdapterError(system: Self.systemName(service), operation: operation, message: description, isTransient: isTransient)
+        AdapterError(system: Self.systemName(service), operation: operation, message: detail, isTransient: isTransient)
     }
 
     static func systemName(_ service: String) -> String {

@@ -69,7 +69,8 @@ public struct IAMAccessKeys: Sendable {
                 guard let id = member.string("AccessKeyId") else { continue }
                 keys.append(metadata(member, id: id))
             }
-            marker = result.string("IsTruncated") == "true" ? result.string("Marker") : nil
+            let previous = marker
+            marker = result.string("IsTruncated") == "true" ? result.string("Marker").flatMap { $0.isEmpty || $0 == previous ? nil : $0 } : nil
         } while marker != nil
         return keys
     }

@@ -122,6 +122,7 @@ public struct SecretsManagerStore: SecretStore {
     func listVersions(_ secretID: String) async throws(AWSError) -> [SecretVersionInfo] {
         var versions: [SecretVersionInfo] = []
         var nextToken: String?
+        var pages = 0
         repeat {
             let page: ListSecretVersionIdsOutput = try await client.json(
                 Self.service, operation: "ListSecretVersionIds",
@@ -130,8 +131,12 @@ public struct SecretsManagerStore: SecretStore {
                 let stages = Set((version.VersionStages ?? []).compactMap(SecretStage.init(rawValue:)))
                 versions.append(SecretVersionInfo(versionID: version.VersionId, createdAt: version.CreatedDate, stages: stages))
             }
-            nextToken = page.NextToken
-        } while nextToken != nil
+            // An empty or repeated token ends the listing (moto answers with a token even on
+            // the last page); 100 pages of 100 versions is far past Secrets Manager's limit.
+            let previous = nextToken
+            nextToken = page.NextToken.flatMap { $0.isEmpty || $0 == previous ? nil : $0 }
+            pages += 1
+        } while nextToken != nil && pages < 100
         return versions.sorted { ($0.createdAt ?? .distantPast) < ($1.createdAt ?? .distantPast) }
     }
 
