@@ -19,9 +19,17 @@ struct CachingCredentialProviderTests {
             self.clock = clock
         }
 
+        /// Callers that have asked the cache in the current round; a fetch holds until all of
+        /// them have, so they really wait on the same refresh.
+        let entered = Mutex(0)
+        let expectedCallers = Mutex(0)
+
         func credentials() async throws -> AWSCredentials? {
             let number = fetches.withLock { $0 += 1; return $0 }
-            try await Task.sleep(for: .milliseconds(100))
+            let deadline = ContinuousClock.now + .seconds(10)
+            while entered.withLock({ $0 }) < expectedCallers.withLock({ $0 }), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(2))
+            }
             return AWSCredentials(accessKeyID: "ASIAFETCH\(number)", secretAccessKey: SecretValue(utf8: "s\(number)"),
                                   expiration: clock.now.addingTimeInterval(lifetime))
         }
@@ -33,9 +41,16 @@ struct CachingCredentialProviderTests {
         func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
     }
 
-    static func fetchConcurrently(_ provider: CachingCredentialProvider, callers: Int) async throws -> Set<String> {
-        try await withThrowingTaskGroup(of: String.self) { group in
-            for _ in 0..<callers { group.addTask { try await provider.credentials()?.accessKeyID ?? "" } }
+    static func fetchConcurrently(_ provider: CachingCredentialProvider, source: CountingProvider, callers: Int) async throws -> Set<String> {
+        source.entered.withLock { $0 = 0 }
+        source.expectedCallers.withLock { $0 = callers }
+        return try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<callers {
+                group.addTask {
+                    source.entered.withLock { $0 += 1 }
+                    return try await provider.credentials()?.accessKeyID ?? ""
+                }
+            }
             var ids: Set<String> = []
             for try await id in group { ids.insert(id) }
             return ids
@@ -48,15 +63,15 @@ struct CachingCredentialProviderTests {
         let source = CountingProvider(lifetime: 3600, clock: clock)
         let cache = CachingCredentialProvider(source, refreshMargin: 300, now: { clock.now })
 
-        #expect(try await Self.fetchConcurrently(cache, callers: 50) == ["ASIAFETCH1"])
+        #expect(try await Self.fetchConcurrently(cache, source: source, callers: 50) == ["ASIAFETCH1"])
         #expect(source.fetches.withLock { $0 } == 1)
 
         clock.advance(3600 - 301)  // 5 min 1 s left: still good
-        #expect(try await Self.fetchConcurrently(cache, callers: 10) == ["ASIAFETCH1"])
+        #expect(try await Self.fetchConcurrently(cache, source: source, callers: 10) == ["ASIAFETCH1"])
         #expect(source.fetches.withLock { $0 } == 1)
 
         clock.advance(2)  // 4 min 59 s left: inside the margin, refresh once
-        #expect(try await Self.fetchConcurrently(cache, callers: 50) == ["ASIAFETCH2"])
+        #expect(try await Self.fetchConcurrently(cache, source: source, callers: 50) == ["ASIAFETCH2"])
         #expect(source.fetches.withLock { $0 } == 2)
     }
 

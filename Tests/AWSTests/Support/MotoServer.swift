@@ -14,8 +14,6 @@ import NIOPosix
 /// (`POST /moto-api/reset-auth` with body `0`), so every request after that is verified.
 struct MotoServer: Sendable {
     let port: Int
-    let process: ProcessBox
-    let logFile: URL
     /// The bootstrapped user's name and key (moto's account 123456789012).
     let userName: String
     let admin: AWSCredentials
@@ -33,12 +31,6 @@ struct MotoServer: Sendable {
                   logger: logger ?? Logger(label: "test.aws"))
     }
 
-    /// Wraps the `Process` so the server value can be shared with the test body.
-    final class ProcessBox: @unchecked Sendable {
-        let process: Process
-        init(_ process: Process) { self.process = process }
-    }
-
     static func withMoto<T: Sendable>(_ body: @Sendable (MotoServer) async throws -> T) async throws -> T {
         let port = try await freePort()
         let logFile = FileManager.default.temporaryDirectory.appendingPathComponent("moto-\(port)-\(UUID().uuidString).log")
@@ -50,7 +42,6 @@ struct MotoServer: Sendable {
         process.standardOutput = log
         process.standardError = log
         try process.run()
-        let box = ProcessBox(process)
         /// SIGKILL, not SIGTERM: the child inherits the test runner's blocked-signal mask, so
         /// SIGTERM would stay pending. moto keeps nothing worth a graceful shutdown. The wait
         /// polls instead of `waitUntilExit()`, which would block a cooperative thread.
@@ -63,7 +54,7 @@ struct MotoServer: Sendable {
         }
         do {
             try await waitUntilAnswering(port: port, process: process, logFile: logFile)
-            let moto = try await bootstrap(port: port, process: box, logFile: logFile)
+            let moto = try await bootstrap(port: port)
             let result = try await body(moto)
             await stop()
             return result
@@ -106,7 +97,7 @@ struct MotoServer: Sendable {
     }
 
     /// Creates the admin user, its inline policy and key with auth off, then turns auth on.
-    static func bootstrap(port: Int, process: ProcessBox, logFile: URL) async throws -> MotoServer {
+    static func bootstrap(port: Int) async throws -> MotoServer {
         let environment = ["AWS_ENDPOINT_URL": "http://127.0.0.1:\(port)", "AWS_REGION": "us-east-1"]
         // Any key works while auth is off; moto routes by the signature's credential scope.
         let anyKey = AWSCredentials(accessKeyID: "AKIDBOOTSTRAP", secretAccessKey: SecretValue(utf8: "bootstrap"))
@@ -125,6 +116,6 @@ struct MotoServer: Sendable {
         let response = try await HTTPClient.shared.execute(reset, timeout: .seconds(5))
         _ = try await response.body.collect(upTo: 1 << 20)
         guard response.status == .ok else { throw StartFailure(description: "reset-auth answered \(response.status)") }
-        return MotoServer(port: port, process: process, logFile: logFile, userName: userName, admin: key.credentials)
+        return MotoServer(port: port, userName: userName, admin: key.credentials)
     }
 }

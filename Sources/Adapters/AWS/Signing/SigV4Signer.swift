@@ -30,8 +30,9 @@ public struct SigV4Signer: Sendable {
         public var stringToSign: String
         public var signature: String
         public var signedHeaders: String
-        /// The headers to add to the request (`Authorization`, `X-Amz-Date`, and
-        /// `X-Amz-Security-Token` with temporary credentials). Empty for presigned URLs.
+        /// The headers to add to the request (`Authorization`, `X-Amz-Date`,
+        /// `X-Amz-Security-Token` with temporary credentials, `X-Amz-Content-SHA256` for S3).
+        /// Empty for presigned URLs.
         public var headers: [(name: String, value: String)]
         /// The presigned URL (query signing only).
         public var url: URL?
@@ -91,6 +92,8 @@ public struct SigV4Signer: Sendable {
         var toSign = headers
         if !toSign.contains(where: { $0.name.lowercased() == "host" }) { toSign.append(("host", Self.hostHeader(url))) }
         var added: [(name: String, value: String)] = [("X-Amz-Date", stamp.amzDate)]
+        // S3 wants the payload hash as a header too; other services only sign it.
+        if service == "s3" { added.append(("X-Amz-Content-SHA256", payloadHash)) }
         if let token = credentials.sessionToken { added.append(("X-Amz-Security-Token", token.revealSecretString())) }
         toSign.removeAll { name, _ in added.contains { $0.name.lowercased() == name.lowercased() } }
         toSign += added
