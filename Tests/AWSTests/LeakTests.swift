@@ -92,12 +92,17 @@ struct LeakTests {
         #expect(lines.contains { $0.contains("SignatureDoesNotMatch") })
         #expect(lines.contains { $0.contains("InvalidClientTokenId") })
         #expect(lines.count > 10)
-        for secret in secrets {
-            let piece = String(secret.prefix(16))
-            for line in lines {
-                #expect(!line.contains(secret), "a secret appears in a captured line")
-                #expect(!line.contains(piece), "part of a secret appears in a captured line")
-            }
+        for (number, line) in lines.enumerated() {
+            expectNoSecret(in: line, secrets, pieces: true, context: "captured line \(number)")
         }
+    }
+
+    @Test("the checker itself catches a whole secret and a piece of one")
+    func checkerCatchesLeaks() {
+        let secrets = ["CANARY-0123456789abcdef-tail", "other-secret-value-xyz"]
+        #expect(secretFindings(in: "error: key=CANARY-0123456789abcdef-tail", secrets) == ["secret #0"])
+        #expect(secretFindings(in: "prefix CANARY-012345678 only", secrets, pieces: true) == ["part of secret #0"])
+        #expect(secretFindings(in: "prefix CANARY-012345678 only", secrets) == [])
+        #expect(secretFindings(in: "nothing to see", secrets, pieces: true) == [])
     }
 }
