@@ -55,6 +55,21 @@ let package = Package(
             path: "Sources/Adapters/LocalSandbox",
             swiftSettings: strictSettings
         ),
+        // AWS adapters: SigV4 signer, credential chain, AWSClient (JSON 1.1 and Query protocols),
+        // Secrets Manager as a SecretStore, IAM access keys and STS.
+        .target(
+            name: "AegisAWS",
+            dependencies: [
+                "AegisCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Adapters/AWS",
+            swiftSettings: strictSettings
+        ),
         // The chat layer: commands, message model, presenter that renders core events. No transport.
         .target(
             name: "AegisChat",
@@ -176,6 +191,23 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Tests/EndToEndTests",
+            swiftSettings: strictSettings
+        ),
+        // AWS adapters: published SigV4 vectors, botocore cross-check, moto with signature
+        // checking, credential chain against in-process fake servers on 127.0.0.1.
+        .testTarget(
+            name: "AegisAWSTests",
+            dependencies: [
+                "AegisAWS", "AegisCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/AWSTests",
+            exclude: ["botocore_sign.py"],
             swiftSettings: strictSettings
         ),
     ]

@@ -14,13 +14,23 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
 
-# Python clients the tests use as independent protocol checkers (the official Slack SDK).
+# Python: the official Slack SDK (independent Slack protocol checker and benchmark baseline),
+# moto's server (AWS emulator with signature checking) and botocore (independent SigV4 signer).
+if ! command -v python3 >/dev/null 2>&1; then
+  echo "installing: python3 python3-pip"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-pip
+fi
 python_packages=()
 python3 -c 'import slack_sdk' 2>/dev/null || python_packages+=(slack_sdk)
 python3 -c 'import slack_bolt' 2>/dev/null || python_packages+=(slack_bolt)
+python3 -c 'import moto.server, botocore, flask' >/dev/null 2>&1 || python_packages+=('moto[server]>=5,<6' botocore)
 if ((${#python_packages[@]})); then
   echo "installing: ${python_packages[*]}"
-  python3 -m pip install -q "${python_packages[@]}"
+  # Debian's own python3 refuses pip installs outside a virtualenv (PEP 668); this is a test
+  # machine, so install into it anyway when that is the only obstacle.
+  python3 -m pip install --quiet "${python_packages[@]}" \
+    || python3 -m pip install --quiet --break-system-packages "${python_packages[@]}"
 fi
 
 swift build

@@ -1,0 +1,121 @@
+import AegisAWS
+import AegisCore
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// moto's server on 127.0.0.1 and a free port, started per test and stopped by PID.
+///
+/// `withMoto` bootstraps an IAM user with an inline `Action:* Resource:*` policy and an access
+/// key while moto checks nothing, then switches signature checking on
+/// (`POST /moto-api/reset-auth` with body `0`), so every request after that is verified.
+struct MotoServer: Sendable {
+    let port: Int
+    /// The bootstrapped user's name and key (moto's account 123456789012).
+    let userName: String
+    let admin: AWSCredentials
+
+    var endpoint: URL { URL(string: "http://127.0.0.1:\(port)")! }
+
+    /// The environment a client under test reads: every service at moto, region us-east-1.
+    var environment: [String: String] {
+        ["AWS_ENDPOINT_URL": endpoint.absoluteString, "AWS_REGION": "us-east-1"]
+    }
+
+    func client(_ credentials: AWSCredentials? = nil, logger: Logger? = nil) throws -> AWSClient {
+        AWSClient(configuration: try AWSConfiguration(environment: environment, timeout: .seconds(20)),
+                  credentialProvider: StaticCredentialProvider(credentials ?? admin),
+                  logger: logger ?? Logger(label: "test.aws"))
+    }
+
+    static func withMoto<T: Sendable>(_ body: @Sendable (MotoServer) async throws -> T) async throws -> T {
+        let port = try await freePort()
+        let logFile = FileManager.default.temporaryDirectory.appendingPathComponent("moto-\(port)-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let log = try FileHandle(forWritingTo: logFile)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)]
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        /// SIGKILL, not SIGTERM: the child inherits the test runner's blocked-signal mask, so
+        /// SIGTERM would stay pending. moto keeps nothing worth a graceful shutdown. The wait
+        /// polls instead of `waitUntilExit()`, which would block a cooperative thread.
+        func stop() async {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+            try? log.close()
+            try? FileManager.default.removeItem(at: logFile)
+        }
+        do {
+            try await waitUntilAnswering(port: port, process: process, logFile: logFile)
+            let moto = try await bootstrap(port: port)
+            let result = try await body(moto)
+            await stop()
+            return result
+        } catch {
+            await stop()
+            throw error
+        }
+    }
+
+    /// Binds port 0 on loopback to let the kernel pick a free port, then releases it.
+    static func freePort() async throws -> Int {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = channel.localAddress?.port ?? 0
+        try await channel.close()
+        return port
+    }
+
+    struct StartFailure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Polls `GET /moto-api/` until moto answers (it starts in about a second).
+    static func waitUntilAnswering(port: Int, process: Process, logFile: URL) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            guard process.isRunning else {
+                let log = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+                throw StartFailure(description: "moto exited early: \(log.suffix(2000))")
+            }
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/moto-api/")
+            request.method = .GET
+            if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(1)), response.status.code < 500 {
+                _ = try? await response.body.collect(upTo: 1 << 20)
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw StartFailure(description: "moto did not answer on port \(port) within 30 s")
+    }
+
+    /// Creates the admin user, its inline policy and key with auth off, then turns auth on.
+    static func bootstrap(port: Int) async throws -> MotoServer {
+        let environment = ["AWS_ENDPOINT_URL": "http://127.0.0.1:\(port)", "AWS_REGION": "us-east-1"]
+        // Any key works while auth is off; moto routes by the signature's credential scope.
+        let anyKey = AWSCredentials(accessKeyID: "AKIDBOOTSTRAP", secretAccessKey: SecretValue(utf8: "bootstrap"))
+        let client = AWSClient(configuration: try AWSConfiguration(environment: environment),
+                               credentialProvider: StaticCredentialProvider(anyKey))
+        let userName = "aegis-admin"
+        _ = try await client.query(.iam, action: "CreateUser", parameters: [("UserName", userName)])
+        let policy = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
+        _ = try await client.query(.iam, action: "PutUserPolicy",
+                                   parameters: [("UserName", userName), ("PolicyName", "everything"), ("PolicyDocument", policy)])
+        let key = try await IAMAccessKeys(client: client).createAccessKey(userName: userName)
+
+        var reset = HTTPClientRequest(url: "http://127.0.0.1:\(port)/moto-api/reset-auth")
+        reset.method = .POST
+        reset.body = .bytes(ByteBuffer(string: "0"))
+        let response = try await HTTPClient.shared.execute(reset, timeout: .seconds(5))
+        _ = try await response.body.collect(upTo: 1 << 20)
+        guard response.status == .ok else { throw StartFailure(description: "reset-auth answered \(response.status)") }
+        return MotoServer(port: port, userName: userName, admin: key.credentials)
+    }
+}
