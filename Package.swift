@@ -141,6 +141,7 @@ let package = Package(
                 "AegisRedis", "AegisCore", "AegisLocalSandbox",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/RedisTests",

@@ -70,7 +70,9 @@ struct RedisPasswordStepACLTests {
         #expect(added.contains("added the new password (version \(setup.fixture.newVersion))"))
         #expect(await setup.login(old) == nil)
         #expect(await setup.login(new) == nil)
-        let hashes = try #require(try await RedisACL.passwordHashes(user: setup.user, on: try await setup.server.adminConnection()))
+        let admin = try await setup.server.adminConnection()
+        let hashes = try #require(try await RedisACL.passwordHashes(user: setup.user, on: admin))
+        await admin.close()
         #expect(hashes == [RedisACL.passwordHash(old), RedisACL.passwordHash(new)])
 
         // Idempotent: running again changes nothing.
