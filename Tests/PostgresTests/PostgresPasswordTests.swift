@@ -132,7 +132,8 @@ struct PostgresPasswordTests {
         #expect(error?.isTransient == false)
         let text = error?.description ?? ""
         #expect(text.contains("127.0.0.1:\(setup.server.port)"))
-        #expect(text.contains("role 'postgres'"))
+        #expect(text.contains("login as role 'postgres' (DATABASE_URL)"))
+        #expect(text.contains("ALTER ROLE \(setup.role)"))
         #expect(text.contains("28P01"))
         #expect(!text.contains(wrong))
         #expect(!text.contains(setup.server.adminPassword.revealSecretString()))

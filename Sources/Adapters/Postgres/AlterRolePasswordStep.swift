@@ -42,14 +42,14 @@ public struct AlterRolePasswordStep: StepExecutor {
         guard let value = try await context.store.value(secret: context.definition.storage, versionID: version) else {
             throw StepError.storeInconsistent("version \(version) of \(context.definition.storage.name) is missing from the store")
         }
-        let operation = "\(context.step.name) (ALTER ROLE \(role) as '\(admin.user)')"
+        let operation = "\(context.step.name) (ALTER ROLE \(role))"
         let verifier: String
         do {
             verifier = try SCRAMVerifier.make(password: value)
         } catch {
             throw PostgresSession.adapterError(error, url: admin, operation: operation)
         }
-        try await PostgresSession.with(admin, operation: operation, logger: context.logger) { connection in
+        try await PostgresSession.with(admin, operation: operation, credentials: "DATABASE_URL", logger: context.logger) { connection in
             _ = try await connection.query(PostgresQuery(unsafeSQL: "ALTER ROLE \(role.quoted) PASSWORD '\(verifier)'"), logger: context.logger)
         }
     }

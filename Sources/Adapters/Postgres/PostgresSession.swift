@@ -7,13 +7,15 @@ import PostgresNIO
 /// as an `AdapterError` naming the host, the role and what was being done, never the password.
 enum PostgresSession {
     @discardableResult
-    static func with<T: Sendable>(_ url: PostgresURL, operation: String, logger: Logger,
+    /// - Parameter credentials: where the login's password came from (`DATABASE_URL`), for messages.
+    static func with<T: Sendable>(_ url: PostgresURL, operation: String, credentials: String? = nil, logger: Logger,
                                   _ body: (PostgresConnection) async throws -> T) async throws -> T {
         let connection: PostgresConnection
         do {
             connection = try await PostgresConnection.connect(configuration: try url.configuration(), id: 1, logger: logger)
         } catch {
-            throw adapterError(error, url: url, operation: "login as role '\(url.user)'")
+            let login = "\(operation): login as role '\(url.user)'" + (credentials.map { " (\($0))" } ?? "")
+            throw adapterError(error, url: url, operation: login)
         }
         do {
             let result = try await body(connection)
