@@ -11,11 +11,13 @@ public final class RedisConnection: Sendable {
     public let endpoint: RedisEndpoint
     let channel: any Channel
     let commandTimeout: TimeAmount
+    let failure: ConnectionFailure
 
-    init(endpoint: RedisEndpoint, channel: any Channel, commandTimeout: TimeAmount) {
+    init(endpoint: RedisEndpoint, channel: any Channel, commandTimeout: TimeAmount, failure: ConnectionFailure) {
         self.endpoint = endpoint
         self.channel = channel
         self.commandTimeout = commandTimeout
+        self.failure = failure
     }
 
     /// Connects (and for `rediss`, completes the TLS handshake) without logging in.
@@ -31,6 +33,7 @@ public final class RedisConnection: Sendable {
             throw .tls("cannot set up the TLS context: \(RedisClientError.classify(error))")
         }
         let serverName = isIPAddress(endpoint.host) ? nil : endpoint.host
+        let failure = ConnectionFailure()
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(connectTimeout)
             .channelOption(.socketOption(.so_keepalive), value: 1)
@@ -42,20 +45,20 @@ public final class RedisConnection: Sendable {
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(RESPReplyDecoder()),
                         MessageToByteHandler(RESPCommandEncoder()),
-                        RESPRequestHandler(),
+                        RESPRequestHandler(failure: failure),
                     ])
                 }
             }
         do {
             let channel = try await bootstrap.connect(host: endpoint.host, port: endpoint.port).get()
-            let connection = RedisConnection(endpoint: endpoint, channel: channel, commandTimeout: commandTimeout)
+            let connection = RedisConnection(endpoint: endpoint, channel: channel, commandTimeout: commandTimeout, failure: failure)
             if endpoint.useTLS {
                 // The handshake finishes on the first exchange; PING makes a TLS failure surface here.
                 _ = try await connection.send(RESPCommand("PING"))
             }
             return connection
         } catch {
-            throw RedisClientError.classify(error)
+            throw failure.error ?? RedisClientError.classify(error)
         }
     }
 
@@ -93,8 +96,9 @@ public final class RedisConnection: Sendable {
             promise.fail(RedisClientError.timeout(command: command.name))
             channel.close(promise: nil)
         }
+        let failure = self.failure
         channel.writeAndFlush(RESPRequest(command: command, promise: promise)).whenFailure { error in
-            promise.fail(RedisClientError.classify(error))
+            promise.fail(failure.error ?? RedisClientError.classify(error))
         }
         do {
             let reply = try await promise.futureResult.get()
@@ -102,7 +106,8 @@ public final class RedisConnection: Sendable {
             return reply
         } catch {
             timeout.cancel()
-            throw RedisClientError.classify(error)
+            // After a teardown the pipeline may be gone; the recorded failure is the real reason.
+            throw failure.error ?? RedisClientError.classify(error)
         }
     }
 
