@@ -106,3 +106,12 @@ struct RecordingHandler: LogHandler {
         logs.append("\(event.level) \(event.message) \(merged)")
     }
 }
+
+/// Records an issue when any secret, whole or its first 16 characters, occurs in `text`. Neither
+/// the text nor the secret is printed: a failing `#expect(!text.contains(secret))` would show the
+/// secret in the test output.
+func expectNoSecret(_ text: String, _ secrets: [String], in place: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    let pieces = secrets.flatMap { [$0, String($0.prefix(16))] }.filter { !$0.isEmpty }
+    let found = pieces.filter { text.contains($0) }.count
+    #expect(found == 0, "\(found) secret value(s) or pieces appear in \(place)", sourceLocation: sourceLocation)
+}

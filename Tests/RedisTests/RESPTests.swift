@@ -62,7 +62,7 @@ struct RESPRoundTripTests {
         guard case .reply(let command, let code, _) = error else { Issue.record("expected an error reply, got \(String(describing: error))"); return }
         #expect(command == "AUTH")
         #expect(code == "WRONGPASS")
-        #expect(error?.description.contains(password.revealSecretString()) == false)
+        expectNoSecret(error?.description ?? "", [password.revealSecretString()], in: "the error")
     }
 
     @Test func manyCommandsInFlightGetTheirOwnReplies() async throws {
