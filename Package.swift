@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // The core: rotations, plans, approvals, state, audit, timers. Knows nothing of Slack or any cloud.
@@ -68,6 +69,34 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Adapters/AWS",
+            swiftSettings: strictSettings
+        ),
+        // Redis: a small hand-written RESP2 client over SwiftNIO, the `redis-password` step and the
+        // `redis-login` check.
+        .target(
+            name: "AegisRedis",
+            dependencies: [
+                "AegisCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Adapters/Redis",
+            swiftSettings: strictSettings
+        ),
+        // PostgreSQL: SCRAM-SHA-256 verifiers, the `alter-role-password` step and the
+        // `postgres-login` check, over PostgresNIO.
+        .target(
+            name: "AegisPostgres",
+            dependencies: [
+                "AegisCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Adapters/Postgres",
             swiftSettings: strictSettings
         ),
         // The chat layer: commands, message model, presenter that renders core events. No transport.
@@ -208,6 +237,30 @@ let package = Package(
             ],
             path: "Tests/AWSTests",
             exclude: ["botocore_sign.py"],
+            swiftSettings: strictSettings
+        ),
+        // Against a real redis-server the tests start on 127.0.0.1.
+        .testTarget(
+            name: "AegisRedisTests",
+            dependencies: [
+                "AegisRedis", "AegisCore", "AegisLocalSandbox",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/RedisTests",
+            swiftSettings: strictSettings
+        ),
+        // Against a fresh PostgreSQL 15 cluster the tests create with initdb.
+        .testTarget(
+            name: "AegisPostgresTests",
+            dependencies: [
+                "AegisPostgres", "AegisCore", "AegisLocalSandbox",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/PostgresTests",
             swiftSettings: strictSettings
         ),
     ]

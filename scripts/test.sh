@@ -8,6 +8,14 @@ missing=()
 for package in libsqlite3-dev; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
+# Redis adapter tests start a real redis-server, one of them TLS-only with certificates made by openssl.
+command -v redis-server >/dev/null 2>&1 || [[ -x /usr/bin/redis-server ]] || missing+=(redis-server)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# PostgreSQL adapter tests create a fresh cluster with initdb and start it with pg_ctl (15).
+if ! { command -v initdb && command -v pg_ctl; } >/dev/null 2>&1 &&
+   ! [[ -x /usr/lib/postgresql/15/bin/initdb && -x /usr/lib/postgresql/15/bin/pg_ctl ]]; then
+  missing+=(postgresql-15)
+fi
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   apt-get update -qq

@@ -1,0 +1,119 @@
+@testable import AegisPostgres
+import AegisCore
+import Foundation
+import Logging
+import PostgresNIO
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A fresh PostgreSQL 15 cluster (initdb) in a temp folder, listening on 127.0.0.1 and a free
+/// port, password logins by SCRAM-SHA-256, every statement logged (`log_statement=all`) so tests
+/// can read what reached the server. Run as the `postgres` system user when we are root.
+final class PostgresTestServer: Sendable {
+    static let binFolders = ["/usr/lib/postgresql/15/bin"]
+
+    let port: Int
+    let folder: URL
+    let pid: pid_t
+    let adminPassword: SecretValue
+
+    var logFile: URL { folder.appendingPathComponent("pg.log") }
+    var adminURL: PostgresURL {
+        PostgresURL(host: "127.0.0.1", port: port, user: "postgres", password: adminPassword, database: "postgres", tlsMode: .disable)
+    }
+
+    private init(port: Int, folder: URL, pid: pid_t, adminPassword: SecretValue) {
+        self.port = port
+        self.folder = folder
+        self.pid = pid
+        self.adminPassword = adminPassword
+    }
+
+    static func start() async throws -> PostgresTestServer {
+        guard let initdb = executable("initdb", extraFolders: binFolders), let pgCtl = executable("pg_ctl", extraFolders: binFolders) else {
+            throw ServerError("initdb/pg_ctl not found on PATH or in /usr/lib/postgresql/15/bin; run scripts/test.sh, which installs postgresql-15")
+        }
+        let folder = URL(fileURLWithPath: "/tmp").appendingPathComponent("aegis-pg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let asRoot = getuid() == 0
+        if asRoot { try await runProgram(executable("chown", extraFolders: ["/bin", "/usr/bin"]) ?? "/bin/chown", ["postgres:postgres", folder.path]) }
+        let adminPassword = SecretValue(utf8: "admin" + UUID().uuidString.replacingOccurrences(of: "-", with: ""))
+        let passwordFile = folder.appendingPathComponent("pwfile")
+        try Data(adminPassword.revealSecretBytes()).write(to: passwordFile)
+        if asRoot { try await runProgram(executable("chown", extraFolders: ["/bin", "/usr/bin"]) ?? "/bin/chown", ["postgres:postgres", passwordFile.path]) }
+        let port = try freeLoopbackPort()
+        let data = folder.appendingPathComponent("data").path
+
+        func asPostgres(_ program: String, _ arguments: [String]) async throws {
+            if asRoot {
+                let runuser = executable("runuser", extraFolders: ["/usr/sbin", "/sbin"]) ?? "/usr/sbin/runuser"
+                try await runProgram(runuser, ["-u", "postgres", "--", program] + arguments)
+            } else {
+                try await runProgram(program, arguments)
+            }
+        }
+        try await asPostgres(initdb, ["-D", data, "-U", "postgres", "--pwfile=\(passwordFile.path)", "--auth-local=trust",
+                                "--auth-host=scram-sha-256", "-E", "UTF8", "--no-locale"])
+        try? FileManager.default.removeItem(at: passwordFile)
+        try await asPostgres(pgCtl, ["-D", data, "-l", folder.appendingPathComponent("pg.log").path,
+                               "-o", "-p \(port) -k \(folder.path) -c listen_addresses=127.0.0.1 -c log_statement=all", "-w", "start"])
+        let pidText = try String(contentsOfFile: data + "/postmaster.pid", encoding: .utf8)
+        let pid = pid_t(pidText.split(separator: "\n").first.map(String.init) ?? "") ?? 0
+        let server = PostgresTestServer(port: port, folder: folder, pid: pid, adminPassword: adminPassword)
+        guard pid > 0 else {
+            await server.stop()
+            throw ServerError("postgres started but postmaster.pid has no PID")
+        }
+        return server
+    }
+
+    /// Fast shutdown (SIGINT to the postmaster), by PID.
+    func stop() async {
+        await stopProcess(pid: pid, signal: SIGINT)
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// Runs SQL as the superuser (tests set roles up with it).
+    func admin(_ sql: String) async throws {
+        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        let connection = try await PostgresConnection.connect(configuration: try adminURL.configuration(), id: 1, logger: logger)
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try await connection.close()
+    }
+
+    /// The server log so far.
+    func log() throws -> String { try String(contentsOf: logFile, encoding: .utf8) }
+
+    @TaskLocal static var current: PostgresTestServer?
+
+    static func shared() throws -> PostgresTestServer {
+        guard let current else { throw ServerError("the suite has no .postgresServer trait") }
+        return current
+    }
+}
+
+/// Starts one cluster for the suite it is attached to and stops it by PID when the suite ends,
+/// whether its tests passed or failed.
+struct PostgresServerTrait: SuiteTrait, TestScoping {
+    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+        let server = try await PostgresTestServer.start()
+        do {
+            try await PostgresTestServer.$current.withValue(server) { try await function() }
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+}
+
+extension Trait where Self == PostgresServerTrait {
+    static var postgresServer: Self { Self() }
+}

@@ -1,0 +1,117 @@
+@testable import AegisCore
+import AegisLocalSandbox
+import Foundation
+import Logging
+import Testing
+
+/// The repository's Commands folder.
+let repositoryCommands = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Commands")
+
+/// One secret's rotation as the engine would have it when a step runs: a real `LocalSecretStore`
+/// holding an old version (current) and a new one (pending), staged the way `generate` stages
+/// them, and the facts naming both versions. Steps get a hand-built `StepContext`.
+struct RotationFixture {
+    let definition: SecretDefinition
+    let store: LocalSecretStore
+    let folder: URL
+    let oldVersion: String
+    let newVersion: String
+    let logs: RecordingLogs
+
+    static func make(secret: String, strategy: String? = nil) async throws -> RotationFixture {
+        var definition = try InventoryLoader.load(directory: repositoryCommands).definition(named: secret)!
+        if let strategy { definition.strategy = strategy }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-store-\(UUID().uuidString)")
+        let store = LocalSecretStore(root: folder)
+        let generate = try #require(definition.steps.first { $0.kind == .generate })
+        let format = try SecretGenerator.format(of: generate)
+        let oldVersion = SecretGenerator.versionID()
+        try await store.putPending(secret: definition.storage, versionID: oldVersion, value: try SecretGenerator.generate(format))
+        try await store.makeCurrent(secret: definition.storage, versionID: oldVersion)
+        let newVersion = SecretGenerator.versionID()
+        try await store.putPending(secret: definition.storage, versionID: newVersion, value: try SecretGenerator.generate(format))
+        return RotationFixture(definition: definition, store: store, folder: folder, oldVersion: oldVersion, newVersion: newVersion, logs: RecordingLogs())
+    }
+
+    func value(_ version: String) async throws -> SecretValue {
+        try #require(try await store.value(secret: definition.storage, versionID: version))
+    }
+
+    var oldValue: SecretValue { get async throws { try await value(oldVersion) } }
+    var newValue: SecretValue { get async throws { try await value(newVersion) } }
+
+    /// Plaintexts the test must never find in any output.
+    var secrets: [String] { get async throws { [try await oldValue.revealSecretString(), try await newValue.revealSecretString()] } }
+
+    /// The plan step named `name`, with parameters replaced (a per-test user or role).
+    func plannedStep(_ name: String, parameters: [String: String] = [:]) throws -> PlannedStep {
+        let plan = PlanBuilder(environment: .production, settings: RotationSettings()).plan(for: definition, leaked: false)
+        var step = try #require(plan.steps.first { $0.name == name })
+        for (key, value) in parameters { step.definition.parameters[key] = .text(value) }
+        return step
+    }
+
+    /// The context the engine would hand the step.
+    func context(_ step: PlannedStep, facts: [String: String]? = nil) -> StepContext {
+        let plan = PlanBuilder(environment: .production, settings: RotationSettings()).plan(for: definition, leaked: false)
+        let record = RotationRecord(
+            id: "R-1", number: 1, secretID: definition.id, requester: "alice", reason: "test", leaked: false, status: .running,
+            plan: plan, planDigest: plan.digest, requestedAt: Date(), expiresAt: Date().addingTimeInterval(1800),
+            decidedBy: "carol", origin: ChatOrigin(channel: "ops"),
+            facts: facts ?? [FactKey.oldVersion: oldVersion, FactKey.newVersion: newVersion])
+        let recorded = record.facts
+        return StepContext(
+            rotation: record, step: step, definition: definition, store: store, target: nil,
+            checks: CheckRegistry(runners: [:]), settings: RotationSettings(), logger: logs.logger(),
+            recordFacts: { new in recorded.merging(new) { $1 } }, announce: { _ in },
+            cleanupNow: { _ in "nothing" })
+    }
+
+    func checkContext(expecting version: String) -> CheckContext {
+        CheckContext(definition: definition, store: store, target: nil, expectedCurrentVersion: version,
+                     settings: RotationSettings(), logger: logs.logger())
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: folder) }
+}
+
+/// Everything logged through loggers it made, at trace level, so a test can prove no secret was logged.
+final class RecordingLogs: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+
+    func logger() -> Logger {
+        var logger = Logger(label: "aegis-test") { _ in RecordingHandler(logs: self) }
+        logger.logLevel = .trace
+        return logger
+    }
+
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+    var text: String { lock.withLock { lines.joined(separator: "\n") } }
+}
+
+struct RecordingHandler: LogHandler {
+    let logs: RecordingLogs
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        logs.append("\(event.level) \(event.message) \(merged)")
+    }
+}
+
+/// Records an issue when any secret, whole or its first 16 characters, occurs in `text`. Neither
+/// the text nor the secret is printed: a failing `#expect(!text.contains(secret))` would show the
+/// secret in the test output.
+func expectNoSecret(_ text: String, _ secrets: [String], in place: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    let pieces = secrets.flatMap { [$0, String($0.prefix(16))] }.filter { !$0.isEmpty }
+    let found = pieces.filter { text.contains($0) }.count
+    #expect(found == 0, "\(found) secret value(s) or pieces appear in \(place)", sourceLocation: sourceLocation)
+}
