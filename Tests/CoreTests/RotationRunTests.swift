@@ -171,8 +171,12 @@ struct RotationRunTests {
         try await harness.sandbox.store.putPending(secret: location, versionID: "v-old", value: SecretValue(utf8: "old-staged-value"))
         try await harness.sandbox.store.makeCurrent(secret: location, versionID: "v-old")
         let id = try await harness.requestAndApprove("staged-token")
-        try await Task.sleep(for: .milliseconds(300))
-        #expect(await harness.sink.count { if case .keyRequested(_, let request) = $0 { request.stageCommand?.contains("AWSPENDING") == true } else { false } } == 1)
+        let asked: @Sendable (RotationEvent) -> Bool = {
+            if case .keyRequested(_, let request) = $0 { request.stageCommand?.contains("AWSPENDING") == true } else { false }
+        }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while await harness.sink.count(where: asked) == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(await harness.sink.count(where: asked) == 1)
         try await harness.sandbox.store.putPending(secret: location, versionID: "v-operator", value: SecretValue(utf8: "operator-staged-value"))
         let record = try await harness.finished(id)
         #expect(record.status == .completed)

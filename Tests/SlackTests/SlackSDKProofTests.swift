@@ -20,7 +20,7 @@ struct SlackSDKProofTests {
         defer { python.terminate() }
 
         try await python.waitFor("MEMBERS 5")
-        try await python.waitFor("CONNECTED")
+        try await python.waitFor("\nCONNECTED\n")
         let first = try await fake.slashCommand(user: "U0PYTHON1", channel: "C0OPS0001", text: "first")
         #expect(try await fake.waitForAck(first).latency < .seconds(3))
         try await python.waitFor("ENVELOPE slash_commands first")

@@ -32,6 +32,19 @@ struct MotoServer: Sendable {
     }
 
     static func withMoto<T: Sendable>(_ body: @Sendable (MotoServer) async throws -> T) async throws -> T {
+        // A port found free can be taken by another test's server before moto (about a second
+        // to start) binds it; on "Address already in use" try again with a new port.
+        var attempt = 1
+        while true {
+            do {
+                return try await runMoto(body)
+            } catch let failure as StartFailure where failure.portTaken && attempt < 5 {
+                attempt += 1
+            }
+        }
+    }
+
+    static func runMoto<T: Sendable>(_ body: @Sendable (MotoServer) async throws -> T) async throws -> T {
         let port = try await freePort()
         let logFile = FileManager.default.temporaryDirectory.appendingPathComponent("moto-\(port)-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
@@ -75,6 +88,7 @@ struct MotoServer: Sendable {
 
     struct StartFailure: Error, CustomStringConvertible {
         var description: String
+        var portTaken: Bool { description.contains("Address already in use") }
     }
 
     /// Polls `GET /moto-api/` until moto answers (it starts in about a second).

@@ -45,7 +45,7 @@ def main():
 
     client.socket_mode_request_listeners.append(on_request)
     client.connect()
-    deadline = time.time() + 10
+    deadline = time.time() + 30
     while not client.is_connected() and time.time() < deadline:
         time.sleep(0.05)
     say("CONNECTED" if client.is_connected() else "NOT-CONNECTED")
