@@ -2,7 +2,7 @@ import AegisApp
 import AegisCore
 import Foundation
 import SlackFake
-import SlackSocketMode
+@testable import SlackSocketMode
 import SlackWebAPI
 import Testing
 
@@ -29,7 +29,7 @@ struct SocketModeResilienceTests {
         try await Task.sleep(for: .milliseconds(500))
         #expect(await harness.messages(in: People.ops).filter { $0.text.hasPrefix("Rotation R-") }.count == 2)
         #expect(await fake.ephemerals.filter { $0.text.contains("already has an open rotation") }.isEmpty)
-        #expect(await harness.bot.socket.stats.duplicatesIgnored >= 2, "the lost ack's redelivery and the repeated trigger")
+        #expect(harness.bot.socket.stats.duplicatesIgnored >= 2, "the lost ack's redelivery and the repeated trigger")
     }
 
     @Test("refresh_requested mid-rotation: new connection first, envelopes during the switch acked, rotation finishes")
@@ -52,7 +52,7 @@ struct SocketModeResilienceTests {
         for id in during { _ = try await fake.waitForAck(id) }
         try await fake.waitUntil("5 status answers") { fake in await fake.ephemerals.filter { $0.user == People.bob }.count == 5 }
         try await harness.waitForThread(request, containing: "R-1 completed", timeout: .seconds(30))
-        #expect(await harness.bot.socket.stats.connected == 1)
+        #expect(harness.bot.socket.stats.connected == 1)
     }
 
     @Test("a dropped socket reconnects with backoff; failing apps.connections.open is retried")
@@ -71,7 +71,7 @@ struct SocketModeResilienceTests {
         #expect(opens == 5)
         try await fake.slashCommand(user: People.alice, channel: People.ops, text: "list")
         try await harness.waitForEphemeral(People.alice, containing: "jwt-signing-key")
-        #expect(await harness.bot.socket.stats.reconnects >= 1)
+        #expect(harness.bot.socket.stats.reconnects >= 1)
     }
 
     @Test("429 with Retry-After on chat.postMessage and chat.update: delivered after the wait")
@@ -143,7 +143,7 @@ struct SocketModeLivenessTests {
         for _ in 0..<6 { ids.append(try await fake.slashCommand(user: People.bob, channel: People.ops, text: "status")) }
         for id in ids { _ = try await fake.waitForAck(id) }
         try await fake.waitUntil("six answers") { fake in await fake.ephemerals.filter { $0.user == People.bob }.count == 6 }
-        #expect(await harness.bot.socket.stats.connected == 2)
+        #expect(harness.bot.socket.stats.connected == 2)
     }
 
     @Test("a failed rotation rolls back and escalates to #platform-support with what failed and what was restored")
@@ -166,5 +166,27 @@ struct SocketModeLivenessTests {
         try await harness.waitForThread(request, containing: "R-1 rolled back")
         let leaks = await harness.leaks(of: try await harness.sandboxSecrets())
         #expect(leaks.isEmpty, "secret values in: \(leaks)")
+    }
+}
+
+@Suite("Envelope deduplication")
+struct EnvelopeDeduplicationTests {
+    func envelope(_ id: String, trigger: String? = nil) -> SocketModeEnvelope {
+        SocketModeEnvelope(envelopeID: id, type: "slash_commands", payload: trigger.map { ["trigger_id": .string($0)] } ?? [:],
+                           acceptsResponsePayload: true, retryAttempt: 0, retryReason: nil)
+    }
+
+    @Test("same envelope or same trigger is a duplicate; entries expire; capacity bounds memory")
+    func deduplication() async throws {
+        let short = EnvelopeDeduplicator(lifetime: .milliseconds(100), capacity: 1_000)
+        #expect(short.isNew(envelope("e1", trigger: "t1")))
+        #expect(!short.isNew(envelope("e1")))
+        #expect(!short.isNew(envelope("e2", trigger: "t1")))
+        try await Task.sleep(for: .milliseconds(150))
+        #expect(short.isNew(envelope("e1", trigger: "t1")))
+        let small = EnvelopeDeduplicator(lifetime: .seconds(900), capacity: 4)
+        for index in 0..<10 { #expect(small.isNew(envelope("x\(index)"))) }
+        #expect(small.isNew(envelope("x0")), "the oldest entries leave once capacity is exceeded")
+        #expect(!small.isNew(envelope("x0")))
     }
 }

@@ -37,6 +37,12 @@ public final class SocketModeClient: Service {
                 group.addTask {
                     await withDiscardingTaskGroup { handlers in
                         for await envelope in envelopes {
+                            guard self.deduplicator.isNew(envelope) else {
+                                self.stats.recordDuplicate()
+                                self.logger.info("ignored a redelivered envelope", metadata: [
+                                    "envelope.id": "\(envelope.envelopeID)", "retry_attempt": "\(envelope.retryAttempt)"])
+                                continue
+                            }
                             handlers.addTask { await self.handler.handle(envelope) }
                         }
                     }
@@ -90,7 +96,7 @@ public final class SocketModeClient: Service {
                     current = ready
                     candidate = nil
                     backoff.reset()
-                    await stats.connectionUp()
+                    stats.connectionUp()
                     logger.info("Socket Mode connected", metadata: ["slot": "\(slot)", "slack.connection": "\(id)", "num_connections": "\(count ?? 0)"])
                     if let count, count > configuration.connections * 2 {
                         logger.warning("Slack reports more connections than this bot opens; ghost connections?", metadata: ["num_connections": "\(count)"])
@@ -114,14 +120,14 @@ public final class SocketModeClient: Service {
                 case .closed(let reason):
                     if id == current?.id {
                         current = nil
-                        await stats.connectionDown()
+                        stats.connectionDown()
                     } else if id == candidate?.id {
                         candidate = nil
                     } else {
-                        await stats.connectionDown()
+                        stats.connectionDown()
                         continue
                     }
-                    await stats.recordReconnect()
+                    stats.recordReconnect()
                     guard current == nil && candidate == nil else { continue }
                     let wait = backoff.next()
                     logger.warning("Socket Mode connection lost; reconnecting", metadata: [
@@ -145,19 +151,11 @@ public final class SocketModeClient: Service {
             id: await connectionIDs.next(), url: url, configuration: configuration, stats: stats, logger: logger,
             report: { id, event in report.yield((id, event)) },
             acknowledgement: { [handler] in handler.acknowledgement(for: $0) },
-            dispatch: { [weak self] envelope in await self?.accept(envelope) })
+            dispatch: { [envelopeSink] envelope in envelopeSink.yield(envelope) })
         group.addTask { await connection.run() }
         return connection
     }
 
-    func accept(_ envelope: SocketModeEnvelope) async {
-        guard await deduplicator.isNew(envelope) else {
-            await stats.recordDuplicate()
-            logger.info("ignored a redelivered envelope", metadata: ["envelope.id": "\(envelope.envelopeID)", "retry_attempt": "\(envelope.retryAttempt)"])
-            return
-        }
-        envelopeSink.yield(envelope)
-    }
 }
 
 /// Hands out connection IDs.

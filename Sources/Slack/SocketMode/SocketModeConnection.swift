@@ -25,7 +25,7 @@ final class SocketModeConnection: Sendable {
     private let closeRequests: AsyncStream<String>
     private let closeSink: AsyncStream<String>.Continuation
     private let lastInbound = Mutex(ContinuousClock.now)
-    private let dispatch: @Sendable (SocketModeEnvelope) async -> Void
+    private let dispatch: @Sendable (SocketModeEnvelope) -> Void
     private let acknowledgement: @Sendable (SocketModeEnvelope) -> JSONValue?
     private let stats: SocketModeStats
     private let logger: Logger
@@ -34,7 +34,7 @@ final class SocketModeConnection: Sendable {
     init(id: Int, url: String, configuration: SocketModeConfiguration, stats: SocketModeStats, logger: Logger,
          report: @escaping @Sendable (Int, Event) -> Void,
          acknowledgement: @escaping @Sendable (SocketModeEnvelope) -> JSONValue?,
-         dispatch: @escaping @Sendable (SocketModeEnvelope) async -> Void) {
+         dispatch: @escaping @Sendable (SocketModeEnvelope) -> Void) {
         self.report = report
         self.id = id
         self.url = url
@@ -143,29 +143,8 @@ final class SocketModeConnection: Sendable {
                 }
             }
             try await outbound.write(.text(JSONValue.object(ack).text))
-            await stats.recordAck(latency: ContinuousClock.now - received)
-            await dispatch(envelope)
+            stats.recordAck(latency: ContinuousClock.now - received)
+            dispatch(envelope)
         }
     }
-}
-
-/// Counters for readiness, `/metrics` and the benchmark.
-public actor SocketModeStats {
-    public private(set) var acks = 0
-    public private(set) var ackLatencies: [Duration] = []
-    public private(set) var reconnects = 0
-    public private(set) var connected = 0
-    public private(set) var duplicatesIgnored = 0
-
-    public init() {}
-
-    func recordAck(latency: Duration) {
-        acks += 1
-        if ackLatencies.count < 1_000_000 { ackLatencies.append(latency) }
-    }
-
-    func recordReconnect() { reconnects += 1 }
-    func recordDuplicate() { duplicatesIgnored += 1 }
-    func connectionUp() { connected += 1 }
-    func connectionDown() { connected = max(0, connected - 1) }
 }

@@ -1,0 +1,44 @@
+import Synchronization
+
+/// Counters for readiness, `/metrics` and the benchmark. Updated on the socket's hot path, so
+/// they are a lock, not an actor: recording never suspends the read loop. Only the most recent
+/// 10,000 ack latencies are kept.
+public final class SocketModeStats: Sendable {
+    private struct State {
+        var acks = 0
+        var latencies: [Duration] = []
+        var next = 0
+        var reconnects = 0
+        var connected = 0
+        var duplicatesIgnored = 0
+    }
+
+    private let state = Mutex(State())
+    static let keptLatencies = 10_000
+
+    public init() {}
+
+    public var acks: Int { state.withLock { $0.acks } }
+    public var reconnects: Int { state.withLock { $0.reconnects } }
+    public var connected: Int { state.withLock { $0.connected } }
+    public var duplicatesIgnored: Int { state.withLock { $0.duplicatesIgnored } }
+    /// The most recent ack latencies (socket read → ack written), oldest first is not guaranteed.
+    public var recentAckLatencies: [Duration] { state.withLock { $0.latencies } }
+
+    func recordAck(latency: Duration) {
+        state.withLock { state in
+            state.acks += 1
+            if state.latencies.count < Self.keptLatencies {
+                state.latencies.append(latency)
+            } else {
+                state.latencies[state.next] = latency
+                state.next = (state.next + 1) % Self.keptLatencies
+            }
+        }
+    }
+
+    func recordReconnect() { state.withLock { $0.reconnects += 1 } }
+    func recordDuplicate() { state.withLock { $0.duplicatesIgnored += 1 } }
+    func connectionUp() { state.withLock { $0.connected += 1 } }
+    func connectionDown() { state.withLock { $0.connected = max(0, $0.connected - 1) } }
+}
