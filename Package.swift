@@ -99,6 +99,28 @@ let package = Package(
             path: "Sources/Adapters/Postgres",
             swiftSettings: strictSettings
         ),
+        // The runbook's HTTP verification: health component, smoke test, log scan.
+        .target(
+            name: "AegisHTTPChecks",
+            dependencies: [
+                "AegisCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Adapters/HTTPChecks",
+            swiftSettings: strictSettings
+        ),
+        // A stand-in aegis-api (health components that can break, an authenticated findings read).
+        .target(
+            name: "AegisAPIFake",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Fakes/AegisAPIFake",
+            swiftSettings: strictSettings
+        ),
         // The chat layer: commands, message model, presenter that renders core events. No transport.
         .target(
             name: "AegisChat",
@@ -211,6 +233,15 @@ let package = Package(
             ],
             path: "Tests/SlackTests",
             exclude: ["python"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AegisHTTPChecksTests",
+            dependencies: [
+                "AegisHTTPChecks", "AegisAPIFake", "AegisCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/HTTPChecksTests",
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -26,6 +26,26 @@ public struct SecretDefinition: Sendable, Codable, Hashable {
     /// The line of `aliases:` (or of `id:` when there are none), for naming conflicts.
     public var aliasesLine: Int
 
+    public init(id: String, title: String, aliases: [String], storage: StorageLocation, every: Duration, autoRotation: String?,
+                deploy: DeployLocation?, strategy: String, strategies: [String: [StepDefinition]], checks: [CheckDefinition],
+                grace: Duration?, graceSetting: String?, escalation: String, sourceFile: String, aliasesLine: Int) {
+        self.id = id
+        self.title = title
+        self.aliases = aliases
+        self.storage = storage
+        self.every = every
+        self.autoRotation = autoRotation
+        self.deploy = deploy
+        self.strategy = strategy
+        self.strategies = strategies
+        self.checks = checks
+        self.grace = grace
+        self.graceSetting = graceSetting
+        self.escalation = escalation
+        self.sourceFile = sourceFile
+        self.aliasesLine = aliasesLine
+    }
+
     public var steps: [StepDefinition] { strategies[strategy] ?? [] }
 
     /// Every name this secret answers to: its ID and its aliases.
