@@ -25,6 +25,9 @@ struct Row {
     var max: Double
     var throughput: Double
     var rssMB: Double
+    /// CPU time the subject spent per acked envelope, and the fake (this process) per sent one.
+    var subjectMicros: Double
+    var fakeMicros: Double
 }
 
 /// Unbuffered output, so a long run shows its rows as they come.
@@ -46,6 +49,15 @@ func residentMB(_ pid: Int32) -> Double {
     return kb / 1_024
 }
 
+/// User + system CPU seconds of a process, from /proc/<pid>/stat (fields 14 and 15, in clock ticks).
+func cpuSeconds(_ pid: Int32) -> Double {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return .nan }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return .nan }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
 func percentile(_ sorted: [Double], _ p: Double) -> Double {
     guard !sorted.isEmpty else { return .nan }
     return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
@@ -59,6 +71,7 @@ func milliseconds(_ duration: Duration) -> Double {
 func drive(_ fake: SlackFake, subject: String, pid: Int32, count: Int, rate: Int?) async throws -> Row {
     var ids: [String] = []
     ids.reserveCapacity(count)
+    let subjectCPU = cpuSeconds(pid), fakeCPU = cpuSeconds(getpid())
     let started = ContinuousClock.now
     for index in 0..<count {
         if let rate {
@@ -76,7 +89,9 @@ func drive(_ fake: SlackFake, subject: String, pid: Int32, count: Int, rate: Int
     await fake.forgetAcks()
     return Row(subject: subject, rate: rate.map { "\($0)/s" } ?? "burst", sent: count, acked: latencies.count,
                p50: percentile(latencies, 0.50), p99: percentile(latencies, 0.99), max: latencies.last ?? .nan,
-               throughput: Double(latencies.count) / max(elapsed, 0.001), rssMB: residentMB(pid))
+               throughput: Double(latencies.count) / max(elapsed, 0.001), rssMB: residentMB(pid),
+               subjectMicros: (cpuSeconds(pid) - subjectCPU) * 1e6 / Double(max(latencies.count, 1)),
+               fakeMicros: (cpuSeconds(getpid()) - fakeCPU) * 1e6 / Double(count))
 }
 
 func run(_ subject: Subject, report: (Row) -> Void) async throws {
@@ -146,14 +161,15 @@ let subjects = [
 ]
 
 say("Socket Mode ack benchmark: \(rates.map { "\($0)/s" }.joined(separator: ", ")) for \(Int(secondsPerRate)) s each, then a burst of \(burstCount); latency is the fake's send → ack time")
-say("subject        rate     sent   acked   p50 ms   p99 ms   max ms   acks/s   RSS MB")
+say("subject        rate     sent   acked   p50 ms   p99 ms   max ms   acks/s   RSS MB  CPU µs/env  fake µs/env")
 var all: [Row] = []
 for subject in subjects {
     do {
         try await run(subject) { row in
             all.append(row)
-            say(String(format: "%-13@  %-7@  %5d  %6d  %7.2f  %7.2f  %7.2f  %7.0f  %7.1f", row.subject as NSString, row.rate as NSString,
-                         row.sent, row.acked, row.p50, row.p99, row.max, row.throughput, row.rssMB))
+            say(String(format: "%-13@  %-7@  %5d  %6d  %7.2f  %7.2f  %7.2f  %7.0f  %7.1f  %10.0f  %11.0f", row.subject as NSString,
+                       row.rate as NSString, row.sent, row.acked, row.p50, row.p99, row.max, row.throughput, row.rssMB,
+                       row.subjectMicros, row.fakeMicros))
         }
     } catch {
         say("\(subject.name): failed: \(error)")
@@ -163,6 +179,8 @@ let ours = all.first { $0.subject == "aegis-rotate" && $0.rate == "burst" }?.thr
 let theirs = all.first { $0.subject == "slack_bolt" && $0.rate == "burst" }?.throughput ?? 0
 let p99At500 = all.first { $0.subject == "aegis-rotate" && $0.rate == "500/s" }?.p99 ?? .nan
 let rss = all.filter { $0.subject == "aegis-rotate" }.map(\.rssMB).max() ?? .nan
-say(String(format: "targets: p99 at 500/s %.2f ms (< 5), burst throughput %.1fx slack_bolt (>= 10x), peak RSS %.1f MB (< 50)",
-             p99At500, theirs > 0 ? ours / theirs : .nan, rss))
+let ourCost = all.first { $0.subject == "aegis-rotate" && $0.rate == "burst" }?.subjectMicros ?? .nan
+let theirCost = all.first { $0.subject == "slack_bolt" && $0.rate == "burst" }?.subjectMicros ?? .nan
+say(String(format: "targets: p99 at 500/s %.2f ms (< 5); burst throughput %.1fx slack_bolt (>= 10x); CPU per envelope %.1fx less than slack_bolt; peak RSS %.1f MB (< 50)",
+           p99At500, theirs > 0 ? ours / theirs : .nan, theirCost / ourCost, rss))
 try? FileManager.default.removeItem(at: state)

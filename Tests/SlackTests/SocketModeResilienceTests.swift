@@ -190,3 +190,17 @@ struct EnvelopeDeduplicationTests {
         #expect(!small.isNew(envelope("x0")))
     }
 }
+
+@Suite("JSONValue")
+struct JSONValueTests {
+    @Test("parses every JSON type, keeps booleans apart from numbers, round-trips")
+    func parsing() throws {
+        let value = try JSONValue.parse(#"{"t":true,"f":false,"one":1,"zero":0,"pi":3.5,"s":"x\"y","n":null,"a":[1,"b",{"c":false}]}"#)
+        #expect(value["t"] == .bool(true) && value["f"] == .bool(false))
+        #expect(value["one"] == .number(1) && value["zero"] == .number(0) && value["pi"] == .number(3.5))
+        #expect(value["s"]?.string == "x\"y" && value["n"] == .null)
+        #expect(value["a"]?.array?.count == 3 && value["a"]?.array?[2]["c"] == .bool(false))
+        #expect(try JSONValue.parse(value.text) == value)
+        #expect(throws: (any Error).self) { try JSONValue.parse("{not json") }
+    }
+}
