@@ -38,7 +38,8 @@ public struct AWSManagedRotationStep: StepExecutor {
         let secret = context.definition.storage
         let timeout = try context.step.definition.text("timeout").map { try DurationText.parse($0) } ?? Self.defaultTimeout
         var facts = try await context.recordOldVersion()
-        let oldVersion = try context.requireFact(FactKey.oldVersion)
+        // The facts `recordOldVersion` returned: `context.facts` is the snapshot from before it.
+        guard let oldVersion = facts[FactKey.oldVersion] else { throw StepError.storeInconsistent("no old version recorded") }
         let version: String
         if let recorded = facts[Self.rotationVersionFact] {
             version = recorded

@@ -19,7 +19,8 @@ extension IAMAccessKeyStep {
             if facts[Fact.newKeyID] == nil { _ = try await context.recordFacts([Fact.newKeyID: pair.accessKeyID]) }
             return "new access key \(pair.accessKeyID) of \(user) already stored as version \(version)"
         }
-        let oldVersion = try context.requireFact(FactKey.oldVersion)
+        // The facts `recordOldVersion` returned: `context.facts` is the snapshot from before it.
+        guard let oldVersion = facts[FactKey.oldVersion] else { throw StepError.storeInconsistent("no old version recorded") }
         let oldKeyID: String
         if let recorded = facts[Fact.oldKeyID] {
             oldKeyID = recorded
