@@ -254,11 +254,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // AWS adapters: published SigV4 vectors, botocore cross-check, moto with signature
-        // checking, credential chain against in-process fake servers on 127.0.0.1.
+        // checking, credential chain against in-process fake servers on 127.0.0.1; the rotation
+        // steps through a real engine on a SQLite state store.
         .testTarget(
             name: "AegisAWSTests",
             dependencies: [
-                "AegisAWS", "AegisCore",
+                "AegisAWS", "AegisCore", "AegisStateSQLite",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
