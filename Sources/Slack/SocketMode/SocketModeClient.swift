@@ -35,7 +35,10 @@ public final class SocketModeClient: Service {
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask {
-                    await withDiscardingTaskGroup { handlers in
+                    // At most `maxConcurrentHandlers` envelopes are handled at once; the rest wait in
+                    // the stream. Acks are unaffected: they were sent before an envelope got here.
+                    await withTaskGroup(of: Void.self) { handlers in
+                        var running = 0
                         for await envelope in envelopes {
                             guard self.deduplicator.isNew(envelope) else {
                                 self.stats.recordDuplicate()
@@ -43,6 +46,11 @@ public final class SocketModeClient: Service {
                                     "envelope.id": "\(envelope.envelopeID)", "retry_attempt": "\(envelope.retryAttempt)"])
                                 continue
                             }
+                            if running >= self.configuration.maxConcurrentHandlers {
+                                await handlers.next()
+                                running -= 1
+                            }
+                            running += 1
                             handlers.addTask { await self.handler.handle(envelope) }
                         }
                     }

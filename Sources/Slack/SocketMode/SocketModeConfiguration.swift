@@ -15,11 +15,13 @@ public struct SocketModeConfiguration: Sendable {
     public var backoffCap: Duration
     /// Largest inbound message (Slack sends ~50 KB `block_actions`).
     public var maxMessageSize: Int
+    /// Envelopes handled at once; more wait their turn (already acked). Bounds memory in a flood.
+    public var maxConcurrentHandlers: Int
     public var tls: TLSConfiguration?
 
     public init(connections: Int = 1, pingInterval: Duration = .seconds(5), idleTimeout: Duration = .seconds(30),
                 helloTimeout: Duration = .seconds(10), backoffBase: Duration = .milliseconds(500), backoffCap: Duration = .seconds(30),
-                maxMessageSize: Int = 1 << 22, tls: TLSConfiguration? = nil) {
+                maxMessageSize: Int = 1 << 22, maxConcurrentHandlers: Int = 64, tls: TLSConfiguration? = nil) {
         self.connections = max(1, min(connections, 10))
         self.pingInterval = pingInterval
         self.idleTimeout = idleTimeout
@@ -27,6 +29,7 @@ public struct SocketModeConfiguration: Sendable {
         self.backoffBase = backoffBase
         self.backoffCap = backoffCap
         self.maxMessageSize = maxMessageSize
+        self.maxConcurrentHandlers = max(1, maxConcurrentHandlers)
         self.tls = tls
     }
 }
