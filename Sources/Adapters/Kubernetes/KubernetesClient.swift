@@ -28,6 +28,13 @@ public final class KubernetesClient: Sendable {
         self.logger = logger
     }
 
+    /// Tokens go over TLS, or over plain http only to a loopback address (local fakes). kubectl is
+    /// stricter (no credentials over http at all); a loopback exception keeps our tests honest about
+    /// auth without letting a mistyped `http://` server send a token across a network in clear.
+    public var sendsCredentials: Bool {
+        config.server.scheme == "https" || ["127.0.0.1", "localhost", "::1", "[::1]"].contains(config.server.host ?? "")
+    }
+
     public func shutdown() async throws { try await http.shutdown() }
 
     static func tlsConfiguration(_ tls: KubeTLS) throws -> TLSConfiguration {
@@ -92,7 +99,7 @@ public final class KubernetesClient: Sendable {
         } catch {
             throw KubernetesError(operation: operation, reason: "Credential", message: "\(error)", isTransient: false)
         }
-        if let token { request.headers.add(name: "Authorization", value: "Bearer " + token.revealSecretString()) }
+        if let token, sendsCredentials { request.headers.add(name: "Authorization", value: "Bearer " + token.revealSecretString()) }
         if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
