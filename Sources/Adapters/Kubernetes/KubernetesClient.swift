@@ -111,9 +111,18 @@ public final class KubernetesClient: Sendable {
             let timedOut = error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout
                 || error == .getConnectionFromPoolTimeout
             throw KubernetesError(operation: operation, reason: timedOut ? "Timeout" : "Transport", message: "\(error)", isTransient: true)
+        } catch let error as NIOSSLError {
+            throw Self.tlsFailure(operation, error)
+        } catch let error as BoringSSLError {
+            throw Self.tlsFailure(operation, error)
         } catch {
             throw KubernetesError(operation: operation, reason: "Transport", message: "\(type(of: error)): \(error)", isTransient: true)
         }
+    }
+
+    /// An untrusted server or a refused client certificate will not fix itself on retry.
+    static func tlsFailure(_ operation: String, _ error: any Error) -> KubernetesError {
+        KubernetesError(operation: operation, reason: "TLS", message: "\(type(of: error)): \(error)", isTransient: false)
     }
 
     func url(_ path: String, query: [(String, String)]) -> String {

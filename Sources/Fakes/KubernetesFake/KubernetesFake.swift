@@ -1,8 +1,11 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOSSL
 
 /// An in-process Kubernetes API server for tests: enough discovery, configmaps, secrets,
 /// deployments (with a simulated controller and `watch`), pods and pod logs for the real `kubectl`
@@ -14,10 +17,24 @@ public final class KubernetesFake: Sendable {
     let state: KubernetesFakeState
     let runner: Task<Void, any Error>
     public let port: Int
+    public let usesTLS: Bool
 
-    public var serverURL: String { "http://127.0.0.1:\(port)" }
+    public var serverURL: String { "\(usesTLS ? "https" : "http")://127.0.0.1:\(port)" }
 
-    public static func start(logger: Logger = Logger(label: "kubernetes-fake") { _ in SwiftLogNoOpLogHandler() }) async throws -> KubernetesFake {
+    /// Serving HTTPS: the server's PEM chain and key, and, when set, the CA client certificates
+    /// must chain to (the handshake then fails without one, as an API server's would).
+    public struct TLS: Sendable {
+        public var certificatePEM: [UInt8]
+        public var privateKeyPEM: [UInt8]
+        public var clientCertificateAuthorityPEM: [UInt8]?
+        public init(certificatePEM: [UInt8], privateKeyPEM: [UInt8], clientCertificateAuthorityPEM: [UInt8]? = nil) {
+            self.certificatePEM = certificatePEM
+            self.privateKeyPEM = privateKeyPEM
+            self.clientCertificateAuthorityPEM = clientCertificateAuthorityPEM
+        }
+    }
+
+    public static func start(tls: TLS? = nil, logger: Logger = Logger(label: "kubernetes-fake") { _ in SwiftLogNoOpLogHandler() }) async throws -> KubernetesFake {
         let state = KubernetesFakeState()
         await state.putConfigMap(namespace: "aegis", name: "aegis-config", data: ["LOG_LEVEL": "info"])
         await state.putSecret(namespace: "aegis", name: "aegis-secret", data: ["PLACEHOLDER": "x"])
@@ -31,8 +48,20 @@ public final class KubernetesFake: Sendable {
                 try await KubernetesFake.respond(to: request, state: state)
             }
         }
+        var server: HTTPServerBuilder = .http1()
+        if let tls {
+            var configuration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMBytes(tls.certificatePEM).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(bytes: tls.privateKeyPEM, format: .pem)))
+            if let clientCA = tls.clientCertificateAuthorityPEM {
+                configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(clientCA))
+                configuration.certificateVerification = .noHostnameVerification
+            }
+            server = try .tls(.http1(), tlsConfiguration: configuration)
+        }
         let app = Application(
             router: router,
+            server: server,
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
@@ -42,13 +71,14 @@ public final class KubernetesFake: Sendable {
             logger: logger)
         let runner = Task { try await app.run() }
         let port = try await portBox.wait()
-        return KubernetesFake(state: state, runner: runner, port: port)
+        return KubernetesFake(state: state, runner: runner, port: port, usesTLS: tls != nil)
     }
 
-    init(state: KubernetesFakeState, runner: Task<Void, any Error>, port: Int) {
+    init(state: KubernetesFakeState, runner: Task<Void, any Error>, port: Int, usesTLS: Bool) {
         self.state = state
         self.runner = runner
         self.port = port
+        self.usesTLS = usesTLS
     }
 
     public func stop() async {
