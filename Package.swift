@@ -121,6 +121,22 @@ let package = Package(
             path: "Sources/Fakes/AegisAPIFake",
             swiftSettings: strictSettings
         ),
+        // Kubernetes: kubeconfig and in-cluster config, a small API client over AsyncHTTPClient,
+        // the DeployTarget (configmap or secret, rollout restart and status) and pod logs.
+        .target(
+            name: "AegisKubernetes",
+            dependencies: [
+                "AegisCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Adapters/Kubernetes",
+            swiftSettings: strictSettings
+        ),
         // The chat layer: commands, message model, presenter that renders core events. No transport.
         .target(
             name: "AegisChat",
@@ -178,6 +194,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Fakes/SlackFake",
+            swiftSettings: strictSettings
+        ),
+        // An in-repo Kubernetes API server good enough for the real kubectl and our client.
+        .target(
+            name: "KubernetesFake",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Fakes/KubernetesFake",
             swiftSettings: strictSettings
         ),
         // Wiring: configuration → stores, adapters, engine, front ends. Used by the executable and tests.
@@ -293,6 +321,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/PostgresTests",
+            swiftSettings: strictSettings
+        ),
+        // Kubernetes: the real kubectl drives the fake (proving the fake speaks the protocol), then
+        // our client, deploy target and log scanner run against it.
+        .testTarget(
+            name: "AegisKubernetesTests",
+            dependencies: [
+                "AegisKubernetes", "KubernetesFake", "AegisCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/KubernetesTests",
             swiftSettings: strictSettings
         ),
     ]

@@ -16,6 +16,11 @@ if ! { command -v initdb && command -v pg_ctl; } >/dev/null 2>&1 &&
    ! [[ -x /usr/lib/postgresql/15/bin/initdb && -x /usr/lib/postgresql/15/bin/pg_ctl ]]; then
   missing+=(postgresql-15)
 fi
+# The Kubernetes tests run the real kubectl (v1.32) against the in-repo fake API server. Debian 12
+# has no kubectl package (only kubernetes-client 1.20, too old to be the reference), so it is not
+# installed here: without it the kubectl test fails and says so; it is never skipped.
+command -v kubectl >/dev/null 2>&1 ||
+  echo "warning: kubectl not found; AegisKubernetesTests' kubectl test will fail until kubectl v1.32 is installed" >&2
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   apt-get update -qq

@@ -118,10 +118,28 @@ func run(_ subject: Subject, report: (Row) -> Void) async throws {
     try await fake.waitUntil(timeout: .seconds(30), "\(subject.name) connected") { await subject.readyWhen($0) }
     _ = try await drive(fake, subject: subject.name, pid: process.processIdentifier, count: 200, rate: 200)
     for rate in rates {
-        report(try await drive(fake, subject: subject.name, pid: process.processIdentifier, count: Int(Double(rate) * secondsPerRate), rate: rate))
+        report(try await bounded { try await drive(fake, subject: subject.name, pid: process.processIdentifier, count: Int(Double(rate) * secondsPerRate), rate: rate) })
     }
-    report(try await drive(fake, subject: subject.name, pid: process.processIdentifier, count: burstCount, rate: nil))
+    report(try await bounded { try await drive(fake, subject: subject.name, pid: process.processIdentifier, count: burstCount, rate: nil) })
     await fake.stop()
+}
+
+struct PhaseTimedOut: Error, CustomStringConvertible {
+    var description: String { "a phase took longer than 90 s" }
+}
+
+/// Runs one phase with a hard limit, so a stuck subject ends the run with a message, not a hang.
+func bounded(_ phase: @escaping @Sendable () async throws -> Row) async throws -> Row {
+    try await withThrowingTaskGroup(of: Row?.self) { group in
+        group.addTask { try await phase() }
+        group.addTask {
+            try await Task.sleep(for: .seconds(90))
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let row = try await group.next() ?? nil else { throw PhaseTimedOut() }
+        return row
+    }
 }
 
 /// Child processes, terminated if the benchmark itself is interrupted (a bot left behind would

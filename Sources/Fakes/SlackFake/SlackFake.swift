@@ -75,11 +75,19 @@ public final class SlackFake: Sendable {
         self.redeliverAfter = redeliverAfter
     }
 
+    /// Stops the server; waits at most two seconds for it to wind down (a peer that stopped
+    /// reading must not hold the caller).
     public func stop() async {
         redeliverer.cancel()
         for channel in await state.closeSockets(abruptly: true) { try? await channel.close() }
         runner.cancel()
-        _ = await runner.result
+        let runner = self.runner
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { _ = await runner.result }
+            group.addTask { try? await Task.sleep(for: .seconds(2)) }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     static func serveSocket(state: SlackFakeState, channel: any Channel, inbound: WebSocketInboundStream,
