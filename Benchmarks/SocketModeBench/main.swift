@@ -106,8 +106,11 @@ func run(_ subject: Subject, report: (Row) -> Void) async throws {
     for (key, value) in subject.environment { environment[key] = value }
     environment["SLACK_API_URL"] = fake.apiURL
     process.environment = environment
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
+    let output = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-bench-\(subject.name)-\(UUID().uuidString).out")
+    FileManager.default.createFile(atPath: output.path, contents: nil)
+    let outputHandle = try FileHandle(forWritingTo: output)
+    process.standardOutput = outputHandle
+    process.standardError = outputHandle
     try process.run()
     children.add(process)
     defer {
@@ -115,7 +118,14 @@ func run(_ subject: Subject, report: (Row) -> Void) async throws {
         process.waitUntilExit()
         children.remove(process)
     }
-    try await fake.waitUntil(timeout: .seconds(30), "\(subject.name) connected") { await subject.readyWhen($0) }
+    do {
+        try await fake.waitUntil(timeout: .seconds(30), "\(subject.name) connected") { await subject.readyWhen($0) }
+    } catch {
+        let printed = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+        let log = (try? String(contentsOf: state.appendingPathComponent("bot.log"), encoding: .utf8)) ?? ""
+        say("\(subject.name) did not connect; it printed:\n\(printed.suffix(2_000))\nlog:\n\(log.suffix(2_000))")
+        throw error
+    }
     _ = try await drive(fake, subject: subject.name, pid: process.processIdentifier, count: 200, rate: 200)
     for rate in rates {
         report(try await bounded { try await drive(fake, subject: subject.name, pid: process.processIdentifier, count: Int(Double(rate) * secondsPerRate), rate: rate) })
@@ -171,7 +181,7 @@ let state = FileManager.default.temporaryDirectory.appendingPathComponent("aegis
 let subjects = [
     Subject(name: "aegis-rotate", executable: here.appendingPathComponent("aegis-rotate").path, arguments: ["bot"], environment: [
         "SLACK_APP_TOKEN": "xapp-1-bench", "SLACK_BOT_TOKEN": "xoxb-bench", "AEGIS_ENV": "local",
-        "AEGIS_STATE_URL": "sqlite://\(state.path)/state.sqlite", "AEGIS_LOG_FILE": "\(state.path)/bot.log", "AEGIS_LOG_LEVEL": "warning",
+        "AEGIS_STATE_URL": "sqlite://\(state.path)/state.sqlite", "AEGIS_LOG_FILE": "\(state.path)/bot.log", "AEGIS_LOG_LEVEL": "info",
         "AEGIS_COMMANDS_DIR": sources.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Commands").path,
     ], readyWhen: { await $0.openSockets == 1 }),
     Subject(name: "slack_bolt", executable: "/usr/bin/env", arguments: ["python3", sources.appendingPathComponent("bolt_app.py").path],
@@ -180,8 +190,10 @@ let subjects = [
 
 say("Socket Mode ack benchmark: \(rates.map { "\($0)/s" }.joined(separator: ", ")) for \(Int(secondsPerRate)) s each, then a burst of \(burstCount); latency is the fake's send → ack time")
 say("subject        rate     sent   acked   p50 ms   p99 ms   max ms   acks/s   RSS MB  CPU µs/env  fake µs/env")
+/// `aegis-bench [aegis-rotate|slack_bolt]` runs one subject; no argument runs both.
+let chosen = CommandLine.arguments.dropFirst().first
 var all: [Row] = []
-for subject in subjects {
+for subject in subjects where chosen == nil || chosen == subject.name {
     do {
         try await run(subject) { row in
             all.append(row)

@@ -30,6 +30,16 @@ public final class SocketModeClient: Service {
     }
 
     public func run() async throws {
+        do {
+            try await runConnections()
+        } catch {
+            // ServiceGroup reports only "service failed"; say why here.
+            logger.critical("Socket Mode stopped", metadata: ["error": "\(error)", "error.type": "\(type(of: error))"])
+            throw error
+        }
+    }
+
+    func runConnections() async throws {
         let envelopes = self.envelopes
         let sink = envelopeSink
         try await withGracefulShutdownHandler {
@@ -77,6 +87,9 @@ public final class SocketModeClient: Service {
         var iterator = events.makeAsyncIterator()
         var current: SocketModeConnection?
         var candidate: SocketModeConnection?
+        // The stream ends when its last continuation goes away; keep ours until the slot ends, so
+        // an optimised build cannot end it between connections.
+        defer { withExtendedLifetime(events) { report.finish() } }
         try await withThrowingDiscardingTaskGroup { group in
             defer {
                 current?.close("shutting down")
@@ -96,7 +109,10 @@ public final class SocketModeClient: Service {
                         continue
                     }
                 }
-                guard let (id, event) = await iterator.next() else { return }
+                guard let (id, event) = await iterator.next() else {
+                    logger.error("Socket Mode slot's event stream ended unexpectedly", metadata: ["slot": "\(slot)"])
+                    return
+                }
                 switch event {
                 case .hello(let count):
                     guard id == candidate?.id, let ready = candidate else { continue }
