@@ -241,6 +241,17 @@ let package = Package(
             exclude: ["bolt_app.py"],
             swiftSettings: strictSettings
         ),
+        // Helpers the Redis and PostgreSQL suites share: spawning servers, a staged rotation fixture,
+        // log capture and the no-secret check.
+        .target(
+            name: "AegisDatabaseTestSupport",
+            dependencies: [
+                "AegisCore", "AegisLocalSandbox",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/Support/DatabaseTestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "AegisCoreTests",
             dependencies: [
@@ -303,7 +314,7 @@ let package = Package(
         .testTarget(
             name: "AegisRedisTests",
             dependencies: [
-                "AegisRedis", "AegisCore", "AegisLocalSandbox",
+                "AegisRedis", "AegisCore", "AegisLocalSandbox", "AegisDatabaseTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -316,7 +327,7 @@ let package = Package(
         .testTarget(
             name: "AegisPostgresTests",
             dependencies: [
-                "AegisPostgres", "AegisCore", "AegisLocalSandbox",
+                "AegisPostgres", "AegisCore", "AegisLocalSandbox", "AegisDatabaseTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

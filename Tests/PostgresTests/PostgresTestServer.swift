@@ -1,5 +1,6 @@
 @testable import AegisPostgres
 import AegisCore
+import AegisDatabaseTestSupport
 import Foundation
 import Logging
 import PostgresNIO

@@ -1,5 +1,6 @@
 import AegisCore
 @testable import AegisPostgres
+import AegisDatabaseTestSupport
 import Foundation
 import Testing
 

@@ -1,5 +1,6 @@
 import AegisCore
 @testable import AegisRedis
+import AegisDatabaseTestSupport
 import Foundation
 import NIOCore
 import Testing

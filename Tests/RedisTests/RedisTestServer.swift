@@ -1,4 +1,5 @@
 @testable import AegisRedis
+import AegisDatabaseTestSupport
 import Foundation
 import NIOSSL
 import Testing

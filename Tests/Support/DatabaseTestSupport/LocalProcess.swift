@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// A free TCP port on 127.0.0.1: bind a socket to port 0 and read back the port the kernel chose.
-func freeLoopbackPort() throws -> Int {
+public func freeLoopbackPort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw ServerError("socket() failed") }
     defer { close(fd) }
@@ -25,7 +25,7 @@ func freeLoopbackPort() throws -> Int {
 }
 
 /// The first of `candidates` that exists and is executable, searching PATH for bare names.
-func executable(_ name: String, extraFolders: [String] = []) -> String? {
+public func executable(_ name: String, extraFolders: [String] = []) -> String? {
     let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map(String.init) + extraFolders
     return folders.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
 }
@@ -37,7 +37,7 @@ func executable(_ name: String, extraFolders: [String] = []) -> String? {
 /// could not be stopped by signal), and output goes to a file, since a daemon the program forks
 /// keeps its standard output open. The wait polls, so no test thread blocks.
 @discardableResult
-func runProgram(_ path: String, _ arguments: [String]) async throws -> String {
+public func runProgram(_ path: String, _ arguments: [String]) async throws -> String {
     let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-run-\(UUID().uuidString).out").path
     defer { try? FileManager.default.removeItem(atPath: outputPath) }
 
@@ -82,7 +82,7 @@ func runProgram(_ path: String, _ arguments: [String]) async throws -> String {
 }
 
 /// Stops a process by PID: SIGTERM, wait up to 10 s, then SIGKILL.
-func stopProcess(pid: pid_t, signal first: Int32 = SIGTERM) async {
+public func stopProcess(pid: pid_t, signal first: Int32 = SIGTERM) async {
     guard pid > 0 else { return }
     kill(pid, first)
     let deadline = ContinuousClock.now + .seconds(10)
@@ -94,7 +94,7 @@ func stopProcess(pid: pid_t, signal first: Int32 = SIGTERM) async {
 }
 
 /// Polls `condition` until it holds or the timeout passes.
-func waitUntil(timeout: Duration = .seconds(15), _ condition: () async -> Bool) async -> Bool {
+public func waitUntil(timeout: Duration = .seconds(15), _ condition: () async -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if await condition() { return true }
@@ -103,7 +103,7 @@ func waitUntil(timeout: Duration = .seconds(15), _ condition: () async -> Bool) 
     return false
 }
 
-struct ServerError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct ServerError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -5,21 +5,21 @@ import Logging
 import Testing
 
 /// The repository's Commands folder.
-let repositoryCommands = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("Commands")
+public let repositoryCommands = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Commands")
 
 /// One secret's rotation as the engine would have it when a step runs: a real `LocalSecretStore`
 /// holding an old version (current) and a new one (pending), staged the way `generate` stages
 /// them, and the facts naming both versions. Steps get a hand-built `StepContext`.
-struct RotationFixture {
-    let definition: SecretDefinition
-    let store: LocalSecretStore
-    let folder: URL
-    let oldVersion: String
-    let newVersion: String
-    let logs: RecordingLogs
+public struct RotationFixture {
+    public let definition: SecretDefinition
+    public let store: LocalSecretStore
+    public let folder: URL
+    public let oldVersion: String
+    public let newVersion: String
+    public let logs: RecordingLogs
 
-    static func make(secret: String, strategy: String? = nil) async throws -> RotationFixture {
+    public static func make(secret: String, strategy: String? = nil) async throws -> RotationFixture {
         var definition = try InventoryLoader.load(directory: repositoryCommands).definition(named: secret)!
         if let strategy { definition.strategy = strategy }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-store-\(UUID().uuidString)")
@@ -34,18 +34,18 @@ struct RotationFixture {
         return RotationFixture(definition: definition, store: store, folder: folder, oldVersion: oldVersion, newVersion: newVersion, logs: RecordingLogs())
     }
 
-    func value(_ version: String) async throws -> SecretValue {
+    public func value(_ version: String) async throws -> SecretValue {
         try #require(try await store.value(secret: definition.storage, versionID: version))
     }
 
-    var oldValue: SecretValue { get async throws { try await value(oldVersion) } }
-    var newValue: SecretValue { get async throws { try await value(newVersion) } }
+    public var oldValue: SecretValue { get async throws { try await value(oldVersion) } }
+    public var newValue: SecretValue { get async throws { try await value(newVersion) } }
 
     /// Plaintexts the test must never find in any output.
-    var secrets: [String] { get async throws { [try await oldValue.revealSecretString(), try await newValue.revealSecretString()] } }
+    public var secrets: [String] { get async throws { [try await oldValue.revealSecretString(), try await newValue.revealSecretString()] } }
 
     /// The plan step named `name`, with parameters replaced (a per-test user or role).
-    func plannedStep(_ name: String, parameters: [String: String] = [:]) throws -> PlannedStep {
+    public func plannedStep(_ name: String, parameters: [String: String] = [:]) throws -> PlannedStep {
         let plan = PlanBuilder(environment: .production, settings: RotationSettings()).plan(for: definition, leaked: false)
         var step = try #require(plan.steps.first { $0.name == name })
         for (key, value) in parameters { step.definition.parameters[key] = .text(value) }
@@ -53,7 +53,7 @@ struct RotationFixture {
     }
 
     /// The context the engine would hand the step.
-    func context(_ step: PlannedStep, facts: [String: String]? = nil) -> StepContext {
+    public func context(_ step: PlannedStep, facts: [String: String]? = nil) -> StepContext {
         let plan = PlanBuilder(environment: .production, settings: RotationSettings()).plan(for: definition, leaked: false)
         let record = RotationRecord(
             id: "R-1", number: 1, secretID: definition.id, requester: "alice", reason: "test", leaked: false, status: .running,
@@ -68,40 +68,40 @@ struct RotationFixture {
             cleanupNow: { _ in "nothing" })
     }
 
-    func checkContext(expecting version: String) -> CheckContext {
+    public func checkContext(expecting version: String) -> CheckContext {
         CheckContext(definition: definition, store: store, target: nil, expectedCurrentVersion: version,
                      settings: RotationSettings(), logger: logs.logger())
     }
 
-    func remove() { try? FileManager.default.removeItem(at: folder) }
+    public func remove() { try? FileManager.default.removeItem(at: folder) }
 }
 
 /// Everything logged through loggers it made, at trace level, so a test can prove no secret was logged.
-final class RecordingLogs: @unchecked Sendable {
+public final class RecordingLogs: @unchecked Sendable {
     private let lock = NSLock()
     private var lines: [String] = []
 
-    func logger() -> Logger {
+    public func logger() -> Logger {
         var logger = Logger(label: "aegis-test") { _ in RecordingHandler(logs: self) }
         logger.logLevel = .trace
         return logger
     }
 
-    func append(_ line: String) { lock.withLock { lines.append(line) } }
-    var text: String { lock.withLock { lines.joined(separator: "\n") } }
+    public func append(_ line: String) { lock.withLock { lines.append(line) } }
+    public var text: String { lock.withLock { lines.joined(separator: "\n") } }
 }
 
-struct RecordingHandler: LogHandler {
-    let logs: RecordingLogs
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
+public struct RecordingHandler: LogHandler {
+    public let logs: RecordingLogs
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level = .trace
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    func log(event: LogEvent) {
+    public func log(event: LogEvent) {
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         logs.append("\(event.level) \(event.message) \(merged)")
     }
@@ -110,7 +110,7 @@ struct RecordingHandler: LogHandler {
 /// Records an issue when any secret, whole or its first 16 characters, occurs in `text`. Neither
 /// the text nor the secret is printed: a failing `#expect(!text.contains(secret))` would show the
 /// secret in the test output.
-func expectNoSecret(_ text: String, _ secrets: [String], in place: String, sourceLocation: SourceLocation = #_sourceLocation) {
+public func expectNoSecret(_ text: String, _ secrets: [String], in place: String, sourceLocation: SourceLocation = #_sourceLocation) {
     let pieces = secrets.flatMap { [$0, String($0.prefix(16))] }.filter { !$0.isEmpty }
     let found = pieces.filter { text.contains($0) }.count
     #expect(found == 0, "\(found) secret value(s) or pieces appear in \(place)", sourceLocation: sourceLocation)
