@@ -214,6 +214,7 @@ let package = Package(
             dependencies: [
                 "AegisCore", "AegisStateSQLite", "AegisLocalSandbox", "AegisChat", "AegisShell", "AegisSlack",
                 "SlackWebAPI", "SlackSocketMode",
+                "AegisAWS", "AegisKubernetes", "AegisPostgres", "AegisRedis", "AegisHTTPChecks",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -241,15 +242,21 @@ let package = Package(
             exclude: ["bolt_app.py"],
             swiftSettings: strictSettings
         ),
-        // Helpers the Redis and PostgreSQL suites share: spawning servers, a staged rotation fixture,
-        // log capture and the no-secret check.
+        // Real servers the adapter and end-to-end suites start on 127.0.0.1 (PostgreSQL, Redis, moto),
+        // process helpers, a staged rotation fixture, log capture and the no-secret check.
         .target(
-            name: "AegisDatabaseTestSupport",
+            name: "AegisTestServers",
             dependencies: [
-                "AegisCore", "AegisLocalSandbox",
+                "AegisCore", "AegisLocalSandbox", "AegisAWS", "AegisPostgres", "AegisRedis",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Tests/Support/DatabaseTestSupport",
+            path: "Tests/Support/TestServers",
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -286,7 +293,7 @@ let package = Package(
         .testTarget(
             name: "AegisEndToEndTests",
             dependencies: [
-                "AegisCore", "AegisLocalSandbox",
+                "AegisCore", "AegisLocalSandbox", "AegisTestServers",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Tests/EndToEndTests",
@@ -298,7 +305,7 @@ let package = Package(
         .testTarget(
             name: "AegisAWSTests",
             dependencies: [
-                "AegisAWS", "AegisCore", "AegisStateSQLite",
+                "AegisAWS", "AegisCore", "AegisStateSQLite", "AegisTestServers",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -314,7 +321,7 @@ let package = Package(
         .testTarget(
             name: "AegisRedisTests",
             dependencies: [
-                "AegisRedis", "AegisCore", "AegisLocalSandbox", "AegisDatabaseTestSupport",
+                "AegisRedis", "AegisCore", "AegisLocalSandbox", "AegisTestServers",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -327,7 +334,7 @@ let package = Package(
         .testTarget(
             name: "AegisPostgresTests",
             dependencies: [
-                "AegisPostgres", "AegisCore", "AegisLocalSandbox", "AegisDatabaseTestSupport",
+                "AegisPostgres", "AegisCore", "AegisLocalSandbox", "AegisTestServers",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -29,6 +29,9 @@ public struct AppContext: Sendable {
         let settings = try configuration.rotationSettings(inventory: inventory)
         let sandbox: LocalSandbox?
         let adapters: any AdapterResolver
+        var steps = StepRegistry.builtIn(state: state, keyWait: try configuration.duration("AEGIS_KEY_WAIT", default: .seconds(1_800)))
+        var checks = CheckRegistry.builtIn(sandbox: environment == .local)
+        var deferred = DeferredActionRegistry()
         switch environment {
         case .local:
             let local = LocalSandbox(root: configuration.localDirectory, restartCommand: configuration.string("AEGIS_LOCAL_RESTART_COMMAND"))
@@ -36,14 +39,18 @@ public struct AppContext: Sendable {
             adapters = local
         case .production:
             sandbox = nil
-            adapters = ProductionAdapters()
+            let wiring = ProductionWiring.build(configuration: configuration, state: state, logger: logger)
+            adapters = wiring.adapters
+            steps.executors.merge(wiring.steps) { $1 }
+            checks.runners.merge(wiring.checks) { $1 }
+            deferred.actions = wiring.deferredActions
         }
         let approvers: any ApproverDirectory = approvers ?? StaticApproverDirectory(
             groupName: settings.approverChannel,
             members: Set(configuration.workspace?.approvers ?? ShellWorkspaceDefaults.approvers))
         let engine = RotationEngine(EngineDependencies(
             inventory: inventory, state: state, adapters: adapters, approvers: approvers, events: events,
-            steps: .builtIn(state: state, keyWait: try configuration.duration("AEGIS_KEY_WAIT", default: .seconds(1_800))), checks: .builtIn(sandbox: environment == .local), settings: settings,
+            steps: steps, checks: checks, deferredActions: deferred, settings: settings,
             environment: environment, logger: logger, crashPoint: configuration.string("AEGIS_CRASH_POINT")))
         return AppContext(configuration: configuration, inventory: inventory, state: state, environment: environment,
                           sandbox: sandbox, engine: engine, settings: settings, logger: logger)

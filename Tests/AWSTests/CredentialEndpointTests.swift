@@ -1,3 +1,4 @@
+import AegisTestServers
 import AegisAWS
 import AegisCore
 import Foundation
@@ -161,7 +162,7 @@ struct CredentialEndpointTests {
 
     @Test("IMDS: no service at the endpoint means not configured")
     func imdsAbsent() async throws {
-        let closedPort = try await MotoServer.freePort()
+        let closedPort = try freeLoopbackPort()
         let found = try await IMDSCredentialProvider(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(closedPort)"]).credentials()
         #expect(found == nil)
     }

@@ -1,3 +1,4 @@
+import AegisTestServers
 import AegisAWS
 import AegisCore
 import Foundation

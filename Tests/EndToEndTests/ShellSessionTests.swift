@@ -1,3 +1,4 @@
+import AegisTestServers
 import AegisCore
 import Foundation
 import GRDB

@@ -1,6 +1,6 @@
 import AegisCore
 @testable import AegisPostgres
-import AegisDatabaseTestSupport
+import AegisTestServers
 import Foundation
 import PostgresNIO
 import Testing

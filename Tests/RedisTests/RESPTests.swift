@@ -1,6 +1,6 @@
 import AegisCore
 @testable import AegisRedis
-import AegisDatabaseTestSupport
+import AegisTestServers
 import Foundation
 import NIOCore
 import Testing

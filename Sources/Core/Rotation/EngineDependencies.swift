@@ -19,6 +19,8 @@ public struct EngineDependencies: Sendable {
     public var events: any RotationEventSink
     public var steps: StepRegistry
     public var checks: CheckRegistry
+    /// What `deferred-action` timers run (provider adapters' delayed work).
+    public var deferredActions: DeferredActionRegistry
     public var settings: RotationSettings
     public var environment: AegisEnvironment
     public var logger: Logger
@@ -28,8 +30,8 @@ public struct EngineDependencies: Sendable {
 
     public init(inventory: Inventory, state: any StateStore, adapters: any AdapterResolver,
                 approvers: any ApproverDirectory, events: any RotationEventSink, steps: StepRegistry,
-                checks: CheckRegistry, settings: RotationSettings, environment: AegisEnvironment,
-                logger: Logger, crashPoint: String? = nil) {
+                checks: CheckRegistry, deferredActions: DeferredActionRegistry = DeferredActionRegistry(),
+                settings: RotationSettings, environment: AegisEnvironment, logger: Logger, crashPoint: String? = nil) {
         self.inventory = inventory
         self.state = state
         self.adapters = adapters
@@ -37,6 +39,7 @@ public struct EngineDependencies: Sendable {
         self.events = events
         self.steps = steps
         self.checks = checks
+        self.deferredActions = deferredActions
         self.settings = settings
         self.environment = environment
         self.logger = logger

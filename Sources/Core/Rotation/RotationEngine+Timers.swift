@@ -16,6 +16,8 @@ extension RotationEngine {
             guard let id = timer.rotationID else { return "no rotation" }
             let keys = (timer.payload["remove"] ?? "").split(separator: ",").map(String.init)
             return try await removeOldKeys(rotationID: id, keys: keys, expectedVersion: timer.payload["expected_version"] ?? "")
+        case .deferredAction:
+            return try await performDeferred(timer)
         case .dueCheck:
             let overdue = await dueReport().filter { $0.status == .overdue }
             if !overdue.isEmpty {
@@ -26,6 +28,24 @@ extension RotationEngine {
             try await scheduleNextDueCheck(after: Date())
             return overdue.isEmpty ? "nothing overdue" : "\(overdue.count) overdue"
         }
+    }
+
+    /// Runs a provider's deferred action, audits it and posts it in the rotation's thread. An
+    /// action this process does not know is an error (retried), never silently dropped.
+    func performDeferred(_ timer: TimerRecord) async throws -> String {
+        let name = timer.payload[DeferredActionRegistry.payloadKey] ?? ""
+        guard let action = deps.deferredActions.actions[name] else {
+            throw StepError.misconfigured("timer \(timer.id) needs the deferred action '\(name)', which this build or environment does not have")
+        }
+        let summary = try await action.perform(payload: timer.payload)
+        var record: RotationRecord?
+        if let id = timer.rotationID { record = try await deps.state.rotation(id: id) }
+        try await deps.state.appendAudit(AuditEntry(actor: "aegis-rotate", action: "deferred.\(name)", rotationID: record?.id,
+                                                     secretID: record?.secretID, details: ["summary": summary]))
+        if let record {
+            await publishSnapshot(record) { .graceCleanup($0, summary: summary, escalation: nil) }
+        }
+        return summary
     }
 
     /// Arms the overdue reminder unless one is already pending.

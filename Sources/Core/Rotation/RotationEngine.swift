@@ -122,7 +122,8 @@ public actor RotationEngine: Service {
             && !missing.contains(where: { $0.hasPrefix("step '\(step.name)'") }) {
             missing.append("step '\(step.name)' (\(step.kind.headline.lowercased())) has no executor in this build")
         }
-        for check in plan.checks where deps.checks.runners[check.kind] == nil {
+        for check in plan.checks where deps.checks.runners[check.kind] == nil
+            && !missing.contains(where: { $0.hasPrefix("check '\(check.kind.rawValue)'") }) {
             missing.append("check '\(check.kind.rawValue)' (\(check.title)) has no runner in this build")
         }
         return missing

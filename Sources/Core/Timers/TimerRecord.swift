@@ -8,6 +8,8 @@ public enum TimerKind: String, Sendable, Codable {
     case approvalExpiry = "approval-expiry"
     /// Announce overdue secrets, then re-arm.
     case dueCheck = "due-check"
+    /// A provider adapter's ``DeferredAction`` (named in the payload), e.g. an old key's deletion.
+    case deferredAction = "deferred-action"
 }
 
 public enum TimerStatus: String, Sendable, Codable {

@@ -1,5 +1,4 @@
 @testable import AegisRedis
-import AegisDatabaseTestSupport
 import Foundation
 import NIOSSL
 import Testing
@@ -10,14 +9,14 @@ import Glibc
 /// A real redis-server on 127.0.0.1 and a free port, in a temp folder, with no persistence.
 /// Its default user has no password; tests make their own users. With `tls`, it speaks only TLS,
 /// with a certificate for `localhost` from a CA made for the run (`tlsConfiguration` trusts it).
-final class RedisTestServer: Sendable {
-    let port: Int
-    let folder: URL
-    let pid: pid_t
+public final class RedisTestServer: Sendable {
+    public let port: Int
+    public let folder: URL
+    public let pid: pid_t
     /// A client configuration trusting the run's CA; nil for a plain server.
-    let tlsConfiguration: TLSConfiguration?
+    public let tlsConfiguration: TLSConfiguration?
 
-    var endpoint: RedisEndpoint {
+    public var endpoint: RedisEndpoint {
         tlsConfiguration == nil ? RedisEndpoint(host: "127.0.0.1", port: port) : RedisEndpoint(host: "localhost", port: port, useTLS: true)
     }
 
@@ -28,7 +27,7 @@ final class RedisTestServer: Sendable {
         self.tlsConfiguration = tlsConfiguration
     }
 
-    static func start(tls: Bool = false) async throws -> RedisTestServer {
+    public static func start(tls: Bool = false) async throws -> RedisTestServer {
         guard let binary = executable("redis-server", extraFolders: ["/usr/bin", "/usr/sbin"]) else {
             throw ServerError("redis-server is not installed; run scripts/test.sh, which installs it")
         }
@@ -68,18 +67,18 @@ final class RedisTestServer: Sendable {
         return server
     }
 
-    func stop() async {
+    public func stop() async {
         await stopProcess(pid: pid)
         try? FileManager.default.removeItem(at: folder)
     }
 
     /// A connection as the default user (which has no password on this server).
-    func adminConnection() async throws -> RedisConnection {
+    public func adminConnection() async throws -> RedisConnection {
         try await RedisConnection.connect(to: endpoint, tls: tlsConfiguration)
     }
 
     /// A CA and a server certificate for `localhost` / 127.0.0.1 (EC P-256, valid one day).
-    static func makeCertificates(in folder: URL) async throws -> (ca: String, certificate: String, key: String) {
+    public static func makeCertificates(in folder: URL) async throws -> (ca: String, certificate: String, key: String) {
         guard let openssl = executable("openssl", extraFolders: ["/usr/bin"]) else { throw ServerError("openssl is not installed") }
         func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
@@ -92,9 +91,9 @@ final class RedisTestServer: Sendable {
         return (path("ca.pem"), path("server.pem"), path("server.key"))
     }
 
-    @TaskLocal static var current: RedisTestServer?
+    @TaskLocal public static var current: RedisTestServer?
 
-    static func shared() throws -> RedisTestServer {
+    public static func shared() throws -> RedisTestServer {
         guard let current else { throw ServerError("the suite has no .redisServer trait") }
         return current
     }
@@ -102,10 +101,10 @@ final class RedisTestServer: Sendable {
 
 /// Starts one redis-server for the suite it is attached to and stops it by PID when the suite
 /// ends, whether its tests passed or failed.
-struct RedisServerTrait: SuiteTrait, TestScoping {
-    var tls = false
+public struct RedisServerTrait: SuiteTrait, TestScoping {
+    public var tls = false
 
-    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+    public func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
         let server = try await RedisTestServer.start(tls: tls)
         do {
             try await RedisTestServer.$current.withValue(server) { try await function() }
@@ -118,7 +117,7 @@ struct RedisServerTrait: SuiteTrait, TestScoping {
 }
 
 extension Trait where Self == RedisServerTrait {
-    static var redisServer: Self { Self() }
+    public static var redisServer: Self { Self() }
     /// A server that speaks only TLS (`rediss://localhost:port`).
-    static var redisTLSServer: Self { Self(tls: true) }
+    public static var redisTLSServer: Self { Self(tls: true) }
 }

@@ -1,6 +1,5 @@
 @testable import AegisPostgres
 import AegisCore
-import AegisDatabaseTestSupport
 import Foundation
 import Logging
 import PostgresNIO
@@ -12,16 +11,16 @@ import Glibc
 /// A fresh PostgreSQL 15 cluster (initdb) in a temp folder, listening on 127.0.0.1 and a free
 /// port, password logins by SCRAM-SHA-256, every statement logged (`log_statement=all`) so tests
 /// can read what reached the server. Run as the `postgres` system user when we are root.
-final class PostgresTestServer: Sendable {
-    static let binFolders = ["/usr/lib/postgresql/15/bin"]
+public final class PostgresTestServer: Sendable {
+    public static let binFolders = ["/usr/lib/postgresql/15/bin"]
 
-    let port: Int
-    let folder: URL
-    let pid: pid_t
-    let adminPassword: SecretValue
+    public let port: Int
+    public let folder: URL
+    public let pid: pid_t
+    public let adminPassword: SecretValue
 
-    var logFile: URL { folder.appendingPathComponent("pg.log") }
-    var adminURL: PostgresURL {
+    public var logFile: URL { folder.appendingPathComponent("pg.log") }
+    public var adminURL: PostgresURL {
         PostgresURL(host: "127.0.0.1", port: port, user: "postgres", password: adminPassword, database: "postgres", tlsMode: .disable)
     }
 
@@ -32,7 +31,7 @@ final class PostgresTestServer: Sendable {
         self.adminPassword = adminPassword
     }
 
-    static func start() async throws -> PostgresTestServer {
+    public static func start() async throws -> PostgresTestServer {
         guard let initdb = executable("initdb", extraFolders: binFolders), let pgCtl = executable("pg_ctl", extraFolders: binFolders) else {
             throw ServerError("initdb/pg_ctl not found on PATH or in /usr/lib/postgresql/15/bin; run scripts/test.sh, which installs postgresql-15")
         }
@@ -71,13 +70,13 @@ final class PostgresTestServer: Sendable {
     }
 
     /// Fast shutdown (SIGINT to the postmaster), by PID.
-    func stop() async {
+    public func stop() async {
         await stopProcess(pid: pid, signal: SIGINT)
         try? FileManager.default.removeItem(at: folder)
     }
 
     /// Runs SQL as the superuser (tests set roles up with it).
-    func admin(_ sql: String) async throws {
+    public func admin(_ sql: String) async throws {
         let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         let connection = try await PostgresConnection.connect(configuration: try adminURL.configuration(), id: 1, logger: logger)
         do {
@@ -90,11 +89,11 @@ final class PostgresTestServer: Sendable {
     }
 
     /// The server log so far.
-    func log() throws -> String { try String(contentsOf: logFile, encoding: .utf8) }
+    public func log() throws -> String { try String(contentsOf: logFile, encoding: .utf8) }
 
-    @TaskLocal static var current: PostgresTestServer?
+    @TaskLocal public static var current: PostgresTestServer?
 
-    static func shared() throws -> PostgresTestServer {
+    public static func shared() throws -> PostgresTestServer {
         guard let current else { throw ServerError("the suite has no .postgresServer trait") }
         return current
     }
@@ -102,8 +101,8 @@ final class PostgresTestServer: Sendable {
 
 /// Starts one cluster for the suite it is attached to and stops it by PID when the suite ends,
 /// whether its tests passed or failed.
-struct PostgresServerTrait: SuiteTrait, TestScoping {
-    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+public struct PostgresServerTrait: SuiteTrait, TestScoping {
+    public func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
         let server = try await PostgresTestServer.start()
         do {
             try await PostgresTestServer.$current.withValue(server) { try await function() }
@@ -116,5 +115,5 @@ struct PostgresServerTrait: SuiteTrait, TestScoping {
 }
 
 extension Trait where Self == PostgresServerTrait {
-    static var postgresServer: Self { Self() }
+    public static var postgresServer: Self { Self() }
 }

@@ -12,26 +12,26 @@ import NIOPosix
 /// `withMoto` bootstraps an IAM user with an inline `Action:* Resource:*` policy and an access
 /// key while moto checks nothing, then switches signature checking on
 /// (`POST /moto-api/reset-auth` with body `0`), so every request after that is verified.
-struct MotoServer: Sendable {
-    let port: Int
+public struct MotoServer: Sendable {
+    public let port: Int
     /// The bootstrapped user's name and key (moto's account 123456789012).
-    let userName: String
-    let admin: AWSCredentials
+    public let userName: String
+    public let admin: AWSCredentials
 
-    var endpoint: URL { URL(string: "http://127.0.0.1:\(port)")! }
+    public var endpoint: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
     /// The environment a client under test reads: every service at moto, region us-east-1.
-    var environment: [String: String] {
+    public var environment: [String: String] {
         ["AWS_ENDPOINT_URL": endpoint.absoluteString, "AWS_REGION": "us-east-1"]
     }
 
-    func client(_ credentials: AWSCredentials? = nil, logger: Logger? = nil) throws -> AWSClient {
+    public func client(_ credentials: AWSCredentials? = nil, logger: Logger? = nil) throws -> AWSClient {
         AWSClient(configuration: try AWSConfiguration(environment: environment, timeout: .seconds(20)),
                   credentialProvider: StaticCredentialProvider(credentials ?? admin),
                   logger: logger ?? Logger(label: "test.aws"))
     }
 
-    static func withMoto<T: Sendable>(_ body: @Sendable (MotoServer) async throws -> T) async throws -> T {
+    public static func withMoto<T: Sendable>(_ body: @Sendable (MotoServer) async throws -> T) async throws -> T {
         // A port found free can be taken by another test's server before moto (about a second
         // to start) binds it; on "Address already in use" try again with a new port.
         var attempt = 1
@@ -45,7 +45,7 @@ struct MotoServer: Sendable {
     }
 
     static func runMoto<T: Sendable>(_ body: @Sendable (MotoServer) async throws -> T) async throws -> T {
-        let port = try await freePort()
+        let port = try freeLoopbackPort()
         let logFile = FileManager.default.temporaryDirectory.appendingPathComponent("moto-\(port)-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let log = try FileHandle(forWritingTo: logFile)
@@ -75,15 +75,6 @@ struct MotoServer: Sendable {
             await stop()
             throw error
         }
-    }
-
-    /// Binds port 0 on loopback to let the kernel pick a free port, then releases it.
-    static func freePort() async throws -> Int {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 0
-        try await channel.close()
-        return port
     }
 
     struct StartFailure: Error, CustomStringConvertible {

@@ -1,31 +1,31 @@
 import Foundation
 
 /// The repository root and the built executable (`AEGIS_BINARY` overrides the path).
-enum Repository {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static var binary: URL {
+public enum Repository {
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    public static var binary: URL {
         if let explicit = ProcessInfo.processInfo.environment["AEGIS_BINARY"] { return URL(fileURLWithPath: explicit) }
         return root.appendingPathComponent(".build/debug/aegis-rotate")
     }
 }
 
 /// A scratch working folder with a copy of the Commands folder, as a new operator would have.
-struct Workspace {
-    let folder: URL
+public struct Workspace {
+    public let folder: URL
 
-    init() throws {
+    public init() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: Repository.root.appendingPathComponent("Commands"), to: folder.appendingPathComponent("Commands"))
     }
 
-    var stateFile: URL { folder.appendingPathComponent(".aegis-rotate/state.sqlite") }
-    var logFile: URL { folder.appendingPathComponent(".aegis-rotate/aegis-rotate.log") }
-    var localRoot: URL { folder.appendingPathComponent(".aegis-rotate/local") }
-    var configFile: URL { localRoot.appendingPathComponent("deploy/aegis/configmap-aegis-config.json") }
+    public var stateFile: URL { folder.appendingPathComponent(".aegis-rotate/state.sqlite") }
+    public var logFile: URL { folder.appendingPathComponent(".aegis-rotate/aegis-rotate.log") }
+    public var localRoot: URL { folder.appendingPathComponent(".aegis-rotate/local") }
+    public var configFile: URL { localRoot.appendingPathComponent("deploy/aegis/configmap-aegis-config.json") }
 
     /// The environment the executable runs with: this machine's, minus any AEGIS_ setting, plus `extra`.
-    func environment(_ extra: [String: String]) -> [String: String] {
+    public func environment(_ extra: [String: String]) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AEGIS_") }
         environment["AEGIS_TIMER_POLL"] = "100ms"
         environment["AEGIS_RETRY_BASE"] = "10ms"
@@ -34,7 +34,7 @@ struct Workspace {
     }
 
     /// Runs a CLI command to completion.
-    func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+    public func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
         let driver = try ProcessDriver(arguments: arguments, workspace: self, environment: extra)
         driver.closeInput()
         let status = try driver.waitForExit(timeout: 60)
@@ -43,13 +43,13 @@ struct Workspace {
 }
 
 /// Runs the real `aegis-rotate` with pipes: write lines to it, wait for text, wait for its exit.
-final class ProcessDriver: Sendable {
-    let process: Process
-    let input: Pipe
-    let output = LockedBuffer()
-    let errors = LockedBuffer()
+public final class ProcessDriver: Sendable {
+    public let process: Process
+    public let input: Pipe
+    public let output = LockedBuffer()
+    public let errors = LockedBuffer()
 
-    init(arguments: [String], workspace: Workspace, environment: [String: String]) throws {
+    public init(arguments: [String], workspace: Workspace, environment: [String: String]) throws {
         process = Process()
         process.executableURL = Repository.binary
         process.arguments = arguments
@@ -70,19 +70,19 @@ final class ProcessDriver: Sendable {
         try process.run()
     }
 
-    var stdout: String { output.text }
-    var stderr: String { errors.text }
+    public var stdout: String { output.text }
+    public var stderr: String { errors.text }
 
-    func send(_ line: String) {
+    public func send(_ line: String) {
         input.fileHandleForWriting.write(Data((line + "\n").utf8))
     }
 
-    func closeInput() {
+    public func closeInput() {
         try? input.fileHandleForWriting.close()
     }
 
     /// Waits until standard output contains `text` `count` times; throws with the output so far.
-    func waitFor(_ text: String, count: Int = 1, timeout: TimeInterval = 30) throws {
+    public func waitFor(_ text: String, count: Int = 1, timeout: TimeInterval = 30) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if stdout.components(separatedBy: text).count - 1 >= count { return }
@@ -95,7 +95,7 @@ final class ProcessDriver: Sendable {
 
     /// Waits for the process to end; returns its exit status, or the signal that killed it as -signal.
     @discardableResult
-    func waitForExit(timeout: TimeInterval = 60) throws -> Int32 {
+    public func waitForExit(timeout: TimeInterval = 60) throws -> Int32 {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         guard !process.isRunning else {
@@ -107,23 +107,25 @@ final class ProcessDriver: Sendable {
     }
 }
 
-struct DriverError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct DriverError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// Bytes appended by a pipe's reader thread and read by the test.
-final class LockedBuffer: @unchecked Sendable {
+public final class LockedBuffer: @unchecked Sendable {
+    public init() {}
+
     private let lock = NSLock()
     private var data = Data()
 
-    func append(_ more: Data) {
+    public func append(_ more: Data) {
         lock.lock()
         defer { lock.unlock() }
         data.append(more)
     }
 
-    var text: String {
+    public var text: String {
         lock.lock()
         defer { lock.unlock() }
         return String(decoding: data, as: UTF8.self)
