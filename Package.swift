@@ -341,6 +341,19 @@ let package = Package(
             path: "Tests/PostgresTests",
             swiftSettings: strictSettings
         ),
+        // Production end to end: the real executable and the real Slack bot with AEGIS_ENV=production
+        // against PostgreSQL, redis-server and moto, the Kubernetes API fake and the aegis-api fake.
+        .testTarget(
+            name: "AegisProductionTests",
+            dependencies: [
+                "AegisApp", "AegisCore", "AegisAWS", "AegisPostgres", "AegisRedis", "AegisKubernetes",
+                "AegisTestServers", "KubernetesFake", "AegisAPIFake", "SlackFake", "SlackWebAPI", "SlackSocketMode",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/ProductionTests",
+            swiftSettings: strictSettings
+        ),
         // Kubernetes: the real kubectl drives the fake (proving the fake speaks the protocol), then
         // our client, deploy target and log scanner run against it.
         .testTarget(

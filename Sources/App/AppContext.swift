@@ -16,6 +16,13 @@ public struct AppContext: Sendable {
     public let engine: RotationEngine
     public let settings: RotationSettings
     public let logger: Logger
+    /// Closes what the adapters opened (HTTP clients with their own connection pools).
+    let closers: [@Sendable () async -> Void]
+
+    /// Closes the adapters' clients. Every front end calls it once it is done with the app.
+    public func shutdown() async {
+        for close in closers { await close() }
+    }
 
     /// Builds the app. `events` receives the engine's events (a chat presenter, or nothing for the CLI).
     /// `approvers` defaults to the config file's static list (the shell); the Slack bot passes the
@@ -32,6 +39,7 @@ public struct AppContext: Sendable {
         var steps = StepRegistry.builtIn(state: state, keyWait: try configuration.duration("AEGIS_KEY_WAIT", default: .seconds(1_800)))
         var checks = CheckRegistry.builtIn(sandbox: environment == .local)
         var deferred = DeferredActionRegistry()
+        var closers: [@Sendable () async -> Void] = []
         switch environment {
         case .local:
             let local = LocalSandbox(root: configuration.localDirectory, restartCommand: configuration.string("AEGIS_LOCAL_RESTART_COMMAND"))
@@ -44,6 +52,7 @@ public struct AppContext: Sendable {
             steps.executors.merge(wiring.steps) { $1 }
             checks.runners.merge(wiring.checks) { $1 }
             deferred.actions = wiring.deferredActions
+            closers = wiring.closers
         }
         let approvers: any ApproverDirectory = approvers ?? StaticApproverDirectory(
             groupName: settings.approverChannel,
@@ -53,7 +62,7 @@ public struct AppContext: Sendable {
             steps: steps, checks: checks, deferredActions: deferred, settings: settings,
             environment: environment, logger: logger, crashPoint: configuration.string("AEGIS_CRASH_POINT")))
         return AppContext(configuration: configuration, inventory: inventory, state: state, environment: environment,
-                          sandbox: sandbox, engine: engine, settings: settings, logger: logger)
+                          sandbox: sandbox, engine: engine, settings: settings, logger: logger, closers: closers)
     }
 
     /// `sqlite://PATH` (embedded). `postgres://` is the multi-replica store, not in this build yet.

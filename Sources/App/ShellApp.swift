@@ -16,6 +16,17 @@ public enum ShellApp {
         let presenter = ChatPresenter(transport: transport, approverChannel: configuration.approverChannel,
                                       escalationChannel: configuration.escalationChannel, logger: logger)
         let app = try AppContext.build(configuration: configuration, defaultEnvironment: .local, events: presenter, logger: logger)
+        do {
+            try await run(app, configuration: configuration, presenter: presenter, output: output, lines: lines, logger: logger)
+        } catch {
+            await app.shutdown()
+            throw error
+        }
+        await app.shutdown()
+    }
+
+    static func run(_ app: AppContext, configuration: AegisConfiguration, presenter: ChatPresenter, output: TerminalOutput,
+                    lines: AsyncStream<String>?, logger: Logger) async throws {
         await presenter.connect(app.engine)
         try await app.state.releaseOrphanedClaims()
         var seededNote = ""

@@ -51,6 +51,16 @@ public struct SlackBot: Sendable {
 
     /// Runs until SIGTERM/SIGINT (or the task is cancelled); in-flight work stops at a step boundary.
     public func run() async throws {
+        do {
+            try await runServices()
+        } catch {
+            await context.shutdown()
+            throw error
+        }
+        await context.shutdown()
+    }
+
+    func runServices() async throws {
         await presenter.connect(context.engine)
         try await context.state.releaseOrphanedClaims()
         if let sandbox = context.sandbox { _ = try await sandbox.seed(context.inventory) }

@@ -31,6 +31,20 @@ enum CLIRuntime {
         return logger
     }
 
+    /// Runs `body` with the app for read-only commands, then shuts the app's clients down
+    /// (whether `body` succeeded or threw).
+    static func withContext<T>(_ body: (AppContext) async throws -> T) async throws -> T {
+        let app = try context()
+        do {
+            let result = try await body(app)
+            await app.shutdown()
+            return result
+        } catch {
+            await app.shutdown()
+            throw error
+        }
+    }
+
     /// The app for read-only commands: local environment by default, events go nowhere.
     static func context() throws -> AppContext {
         let configuration = try configuration()

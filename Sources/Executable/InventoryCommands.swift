@@ -10,20 +10,21 @@ struct List: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of a table.") var json = false
 
     func run() async throws {
-        let app = try CLIRuntime.context()
-        if json {
-            let rows: [[String: String]] = app.inventory.definitions.map { definition in
-                [
-                    "id": definition.id, "title": definition.title, "aliases": definition.aliases.joined(separator: ","),
-                    "storage": definition.storage.displayName, "every": DurationText.format(definition.every),
-                    "auto_rotation": definition.autoRotation ?? "no", "strategy": definition.strategy,
-                    "deploy": definition.deploy.map { "\($0.namespace)/\($0.deployment) configmap \($0.configMap)" } ?? "",
-                ]
+        try await CLIRuntime.withContext { app in
+            if json {
+                let rows: [[String: String]] = app.inventory.definitions.map { definition in
+                    [
+                        "id": definition.id, "title": definition.title, "aliases": definition.aliases.joined(separator: ","),
+                        "storage": definition.storage.displayName, "every": DurationText.format(definition.every),
+                        "auto_rotation": definition.autoRotation ?? "no", "strategy": definition.strategy,
+                        "deploy": definition.deploy.map { "\($0.namespace)/\($0.deployment) configmap \($0.configMap)" } ?? "",
+                    ]
+                }
+                let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                print(InventoryMessages.listTable(app.inventory))
             }
-            let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
-        } else {
-            print(InventoryMessages.listTable(app.inventory))
         }
     }
 }
@@ -35,17 +36,18 @@ struct Due: AsyncParsableCommand {
     @Flag(help: "Exit with status 2 when any secret is overdue.") var check = false
 
     func run() async throws {
-        let app = try CLIRuntime.context()
-        let items = await app.engine.dueReport()
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.dateEncodingStrategy = .iso8601
-            print(String(decoding: try encoder.encode(items), as: UTF8.self))
-        } else {
-            print(InventoryMessages.dueTable(items))
+        try await CLIRuntime.withContext { app in
+            let items = await app.engine.dueReport()
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                encoder.dateEncodingStrategy = .iso8601
+                print(String(decoding: try encoder.encode(items), as: UTF8.self))
+            } else {
+                print(InventoryMessages.dueTable(items))
+            }
+            if check, items.contains(where: { $0.status == .overdue }) { throw ExitCodes.overdue }
         }
-        if check, items.contains(where: { $0.status == .overdue }) { throw ExitCodes.overdue }
     }
 }
 
@@ -56,13 +58,14 @@ struct Plan: AsyncParsableCommand {
     @Flag(help: "Plan the leak response (no grace period).") var leaked = false
 
     func run() async throws {
-        let app = try CLIRuntime.context()
-        guard let preview = await app.engine.preview(secretName: secret, leaked: leaked) else {
-            let hint = app.inventory.closestName(to: secret).map { " Did you mean '\($0)'?" } ?? ""
-            CLIRuntime.printError("aegis-rotate: unknown secret '\(secret)'.\(hint) Valid: \(app.inventory.definitions.map(\.id).joined(separator: ", "))")
-            throw ExitCodes.notFound
+        try await CLIRuntime.withContext { app in
+            guard let preview = await app.engine.preview(secretName: secret, leaked: leaked) else {
+                let hint = app.inventory.closestName(to: secret).map { " Did you mean '\($0)'?" } ?? ""
+                CLIRuntime.printError("aegis-rotate: unknown secret '\(secret)'.\(hint) Valid: \(app.inventory.definitions.map(\.id).joined(separator: ", "))")
+                throw ExitCodes.notFound
+            }
+            print(InventoryMessages.plan(preview.plan, preview.definition, missing: preview.missing))
         }
-        print(InventoryMessages.plan(preview.plan, preview.definition, missing: preview.missing))
     }
 }
 
@@ -72,15 +75,16 @@ struct Status: AsyncParsableCommand {
     @Argument(help: "Rotation ID, e.g. R-3.") var id: String?
 
     func run() async throws {
-        let app = try CLIRuntime.context()
-        if let id {
-            guard let snapshot = try await app.engine.snapshot(id: id.uppercased()) else {
-                CLIRuntime.printError("aegis-rotate: there is no rotation \(id)")
-                throw ExitCodes.notFound
+        try await CLIRuntime.withContext { app in
+            if let id {
+                guard let snapshot = try await app.engine.snapshot(id: id.uppercased()) else {
+                    CLIRuntime.printError("aegis-rotate: there is no rotation \(id)")
+                    throw ExitCodes.notFound
+                }
+                print(InventoryMessages.detail(snapshot))
+            } else {
+                print(InventoryMessages.statusTable(try await app.engine.openRotations()))
             }
-            print(InventoryMessages.detail(snapshot))
-        } else {
-            print(InventoryMessages.statusTable(try await app.engine.openRotations()))
         }
     }
 }
@@ -91,12 +95,13 @@ struct History: AsyncParsableCommand {
     @Argument(help: "Secret ID or alias.") var secret: String
 
     func run() async throws {
-        let app = try CLIRuntime.context()
-        guard let (definition, records) = try await app.engine.history(secretName: secret) else {
-            CLIRuntime.printError("aegis-rotate: unknown secret '\(secret)'")
-            throw ExitCodes.notFound
+        try await CLIRuntime.withContext { app in
+            guard let (definition, records) = try await app.engine.history(secretName: secret) else {
+                CLIRuntime.printError("aegis-rotate: unknown secret '\(secret)'")
+                throw ExitCodes.notFound
+            }
+            print(InventoryMessages.historyTable(definition, records))
         }
-        print(InventoryMessages.historyTable(definition, records))
     }
 }
 
@@ -108,13 +113,14 @@ struct Audit: AsyncParsableCommand {
             abstract: "Recompute the audit log's hash chain; exit 1 naming the first bad record if anything changed.")
 
         func run() async throws {
-            let app = try CLIRuntime.context()
-            switch try await app.engine.auditVerification() {
-            case .intact(let count, let head):
-                print("audit log intact: \(count) records, head hash \(head)")
-            case .broken(let sequence, let reason):
-                CLIRuntime.printError("audit log TAMPERED: record #\(sequence): \(reason)")
-                throw ExitCodes.failure
+            try await CLIRuntime.withContext { app in
+                switch try await app.engine.auditVerification() {
+                case .intact(let count, let head):
+                    print("audit log intact: \(count) records, head hash \(head)")
+                case .broken(let sequence, let reason):
+                    CLIRuntime.printError("audit log TAMPERED: record #\(sequence): \(reason)")
+                    throw ExitCodes.failure
+                }
             }
         }
     }

@@ -23,6 +23,8 @@ struct ProductionWiring {
     var steps: [StepKind: any StepExecutor]
     var checks: [CheckDefinition.Kind: any CheckRunner]
     var deferredActions: [String: any DeferredAction]
+    /// Shuts down clients with their own connection pools (``AppContext/shutdown()``).
+    var closers: [@Sendable () async -> Void]
 
     static let defaultAPIURL = "https://api.aegis.io"
 
@@ -30,7 +32,7 @@ struct ProductionWiring {
         var wiring = ProductionWiring(
             adapters: ProductionAdapters(stores: [:], storeProblems: [:], target: .failure(Unavailable(reason: "not configured")),
                                          stepProblems: [:], checkProblems: [:]),
-            steps: [:], checks: [:], deferredActions: [:])
+            steps: [:], checks: [:], deferredActions: [:], closers: [])
         wiring.addAWS(configuration, state: state, logger: logger)
         wiring.addKubernetes(configuration, logger: logger)
         wiring.addPostgres(configuration)
@@ -85,6 +87,7 @@ struct ProductionWiring {
         do {
             let config = try KubeConfig.fromEnvironment(configuration.values)
             let client = try KubernetesClient(config: config, logger: logger)
+            closers.append { try? await client.shutdown() }
             adapters.target = .success(KubernetesDeployTarget(client: client))
             checks[.logs] = LogScanCheck(logs: KubernetesLogSource(logs: DeploymentLogs(client: client)))
         } catch {

@@ -17,6 +17,7 @@ public struct MotoServer: Sendable {
     /// The bootstrapped user's name and key (moto's account 123456789012).
     public let userName: String
     public let admin: AWSCredentials
+    let pid: Int32
 
     public var endpoint: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
@@ -44,6 +45,23 @@ public struct MotoServer: Sendable {
         }
     }
 
+    /// Wipes moto's state and bootstraps a new admin user (with its own key), as a fresh server
+    /// would have: a scenario starts from nothing without paying for a new moto process.
+    public func reset() async throws -> MotoServer {
+        for (path, body) in [("/moto-api/reset-auth", "1000"), ("/moto-api/reset", "")] {
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+            request.method = .POST
+            request.body = .bytes(ByteBuffer(string: body))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            _ = try await response.body.collect(upTo: 1 << 20)
+            guard response.status == .ok else { throw StartFailure(description: "\(path) answered \(response.status)") }
+        }
+        return try await Self.bootstrap(port: port, pid: pid)
+    }
+
+    /// The moto process, for fault tests that pause it (SIGSTOP) and resume it (SIGCONT).
+    public var processID: Int32 { pid }
+
     static func runMoto<T: Sendable>(_ body: @Sendable (MotoServer) async throws -> T) async throws -> T {
         let port = try freeLoopbackPort()
         let logFile = FileManager.default.temporaryDirectory.appendingPathComponent("moto-\(port)-\(UUID().uuidString).log")
@@ -67,7 +85,7 @@ public struct MotoServer: Sendable {
         }
         do {
             try await waitUntilAnswering(port: port, process: process, logFile: logFile)
-            let moto = try await bootstrap(port: port)
+            let moto = try await bootstrap(port: port, pid: process.processIdentifier)
             let result = try await body(moto)
             await stop()
             return result
@@ -102,7 +120,7 @@ public struct MotoServer: Sendable {
     }
 
     /// Creates the admin user, its inline policy and key with auth off, then turns auth on.
-    static func bootstrap(port: Int) async throws -> MotoServer {
+    static func bootstrap(port: Int, pid: Int32) async throws -> MotoServer {
         let environment = ["AWS_ENDPOINT_URL": "http://127.0.0.1:\(port)", "AWS_REGION": "us-east-1"]
         // Any key works while auth is off; moto routes by the signature's credential scope.
         let anyKey = AWSCredentials(accessKeyID: "AKIDBOOTSTRAP", secretAccessKey: SecretValue(utf8: "bootstrap"))
@@ -121,6 +139,6 @@ public struct MotoServer: Sendable {
         let response = try await HTTPClient.shared.execute(reset, timeout: .seconds(5))
         _ = try await response.body.collect(upTo: 1 << 20)
         guard response.status == .ok else { throw StartFailure(description: "reset-auth answered \(response.status)") }
-        return MotoServer(port: port, userName: userName, admin: key.credentials)
+        return MotoServer(port: port, userName: userName, admin: key.credentials, pid: pid)
     }
 }

@@ -10,7 +10,7 @@ public enum Repository {
 }
 
 /// A scratch working folder with a copy of the Commands folder, as a new operator would have.
-public struct Workspace {
+public struct Workspace: Sendable {
     public let folder: URL
 
     public init() throws {
@@ -24,9 +24,12 @@ public struct Workspace {
     public var localRoot: URL { folder.appendingPathComponent(".aegis-rotate/local") }
     public var configFile: URL { localRoot.appendingPathComponent("deploy/aegis/configmap-aegis-config.json") }
 
-    /// The environment the executable runs with: this machine's, minus any AEGIS_ setting, plus `extra`.
+    /// The environment the executable runs with: this machine's, minus its aegis-rotate, AWS and
+    /// connection settings, plus `extra`.
     public func environment(_ extra: [String: String]) -> [String: String] {
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AEGIS_") }
+        // Nothing of this machine's own configuration: no AEGIS_, AWS_ or connection setting.
+        let inherited = ["AEGIS_", "AWS_", "KUBECONFIG", "DATABASE_URL", "REDIS_URL", "SLACK_"]
+        var environment = ProcessInfo.processInfo.environment.filter { key, _ in !inherited.contains { key.hasPrefix($0) } }
         environment["AEGIS_TIMER_POLL"] = "100ms"
         environment["AEGIS_RETRY_BASE"] = "10ms"
         for (key, value) in extra { environment[key] = value }
