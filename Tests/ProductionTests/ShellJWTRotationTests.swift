@@ -9,38 +9,65 @@ import Testing
 struct ShellJWTRotationTests {
     @Test("HS256, single rollout: new key signs, old key verifies until the grace timer removes it")
     func hs256SingleRollout() async throws {
-        let scenario = try await Scenario.start()
-        defer { Task { await scenario.stop() } }
-        let old = try #require(scenario.initialVersions["jwt-signing-key"])
-        let oldValue = try #require(try await scenario.value("jwt-signing-key", old))
+        try await Scenario.with { scenario in
+            let old = try #require(scenario.initialVersions["jwt-signing-key"])
+            let oldValue = try #require(try await scenario.value("jwt-signing-key", old))
 
-        let run = try scenario.rotateInShell("jwt", environment: ["AEGIS_JWT_GRACE": "2s"])
-        #expect(run.stdout.contains("🎉 R-1 completed"), "\(run.stdout)")
-        let new = try #require(try await scenario.version("jwt-signing-key", .current))
-        #expect(new != old)
-        #expect(try await scenario.version("jwt-signing-key", .previous) == old)
-        var config = await scenario.configMap()
-        #expect(config["jwt.signing_key_id"] == new)
-        #expect(config["jwt.signing_key"] == (try await scenario.value("jwt-signing-key", new)))
-        #expect(config["jwt.previous_signing_key"] == oldValue)
-        #expect(config["jwt.previous_signing_key_id"] == old)
-        #expect(await scenario.restartCount() == 1)
-        #expect(run.stdout.contains("smoke test /api/v1/findings"))
+            let run = try scenario.rotateInShell("jwt", environment: ["AEGIS_JWT_GRACE": "2s"])
+            #expect(run.stdout.contains("🎉 R-1 completed"), "\(run.stdout)")
+            let new = try #require(try await scenario.version("jwt-signing-key", .current))
+            #expect(new != old)
+            #expect(try await scenario.version("jwt-signing-key", .previous) == old)
+            var config = await scenario.configMap()
+            #expect(config["jwt.signing_key_id"] == new)
+            #expect(config["jwt.signing_key"] == (try await scenario.value("jwt-signing-key", new)))
+            #expect(config["jwt.previous_signing_key"] == oldValue)
+            #expect(config["jwt.previous_signing_key_id"] == old)
+            #expect(await scenario.restartCount() == 1)
+            #expect(run.stdout.contains("smoke test /api/v1/findings"))
 
-        // The grace timer is durable: a new shell after the grace period removes the old key.
-        try await Task.sleep(for: .seconds(2))
-        let later = try scenario.shell(["AEGIS_JWT_GRACE": "2s"])
-        try later.waitFor("🧹 Grace period over for R-1: removed jwt.previous_signing_key", timeout: 30)
-        later.closeInput()
-        #expect(try later.waitForExit() == 0)
-        config = await scenario.configMap()
-        #expect(config["jwt.previous_signing_key"] == nil)
-        #expect(config["jwt.previous_signing_key_id"] == nil)
-        #expect(config["jwt.signing_key_id"] == new)
-        #expect(await scenario.restartCount() == 2)
-        let audit = try scenario.workspace.run(["audit", "verify"], environment: scenario.environment())
-        #expect(audit.status == 0, "\(audit.stdout)\(audit.stderr)")
-        let leaks = try await scenario.leaks(outputs: [run.stdout, run.stderr, later.stdout, later.stderr])
-        #expect(leaks.isEmpty, "secret values found in: \(leaks)")
+            // The grace timer is durable: a new shell after the grace period removes the old key.
+            try await Task.sleep(for: .seconds(2))
+            let later = try scenario.shell(["AEGIS_JWT_GRACE": "2s"])
+            try later.waitFor("🧹 Grace period over for R-1: removed jwt.previous_signing_key", timeout: 30)
+            later.closeInput()
+            #expect(try later.waitForExit() == 0)
+            config = await scenario.configMap()
+            #expect(config["jwt.previous_signing_key"] == nil)
+            #expect(config["jwt.previous_signing_key_id"] == nil)
+            #expect(config["jwt.signing_key_id"] == new)
+            #expect(await scenario.restartCount() == 2)
+            let audit = try scenario.workspace.run(["audit", "verify"], environment: scenario.environment())
+            #expect(audit.status == 0, "\(audit.stdout)\(audit.stderr)")
+            let leaks = try await scenario.leaks(outputs: [run.stdout, run.stderr, later.stdout, later.stderr])
+            #expect(leaks.isEmpty, "secret values found in: \(leaks)")
+        }
+    }
+
+    @Test("RS256, verify-first: the new public key is everywhere before any pod signs with it")
+    func rs256VerifyFirst() async throws {
+        try await Scenario.with(edit: ["jwt-signing-key.yaml": {
+            $0.replacingOccurrences(of: "strategy: single-rollout", with: "strategy: verify-first")
+                .replacingOccurrences(of: "format: jwt-hs256", with: "format: jwt-rs256")
+        }]) { scenario in
+            let old = try #require(scenario.initialVersions["jwt-signing-key"])
+            let oldValue = try #require(try await scenario.value("jwt-signing-key", old))
+            #expect(oldValue.contains("BEGIN PRIVATE KEY") || oldValue.contains("BEGIN RSA PRIVATE KEY"))
+
+            let run = try scenario.rotateInShell("jwt")
+            #expect(run.stdout.contains("🎉 R-1 completed"), "\(run.stdout)")
+            let new = try #require(try await scenario.version("jwt-signing-key", .current))
+            let newValue = try #require(try await scenario.value("jwt-signing-key", new))
+            #expect(new != old && newValue.contains("PRIVATE KEY"))
+            let config = await scenario.configMap()
+            #expect(config["jwt.signing_key"] == newValue)
+            #expect(config["jwt.signing_key_id"] == new)
+            #expect(config["jwt.previous_signing_key"] == oldValue)
+            #expect(config["jwt.next_signing_key"] == nil, "the verify-only key moves to signing in the second rollout")
+            #expect(await scenario.restartCount() == 2, "one rollout for verify-only, one for signing")
+            #expect(run.stdout.contains("RS256"), "the round-trip check names the algorithm")
+            let leaks = try await scenario.leaks(outputs: [run.stdout, run.stderr])
+            #expect(leaks.isEmpty, "secret values found in: \(leaks)")
+        }
     }
 }

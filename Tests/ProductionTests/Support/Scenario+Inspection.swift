@@ -51,20 +51,28 @@ extension Scenario {
         guard let connection = try? await PostgresConnection.connect(configuration: try url.configuration(), id: 7, logger: logger) else {
             return false
         }
-        defer { Task { try? await connection.close() } }
-        return (try? await connection.query("SELECT 1", logger: logger)) != nil
+        var one: Int?
+        do {
+            for try await number in try await connection.query("SELECT 1", logger: logger).decode(Int.self) { one = number }
+        } catch {
+            one = nil
+        }
+        try? await connection.close()
+        return one == 1
     }
 
     /// `AUTH aegis password` then `PING` against the real redis-server.
     func redisAccepts(_ password: String) async -> Bool {
         guard let connection = try? await RedisConnection.connect(to: world.redis.endpoint) else { return false }
-        defer { Task { await connection.close() } }
+        var pong = false
         do {
             try await connection.authenticate(user: "aegis", password: SecretValue(utf8: password))
-            return try await connection.run(RESPCommand("PING")) == .simpleString("PONG")
+            pong = try await connection.run(RESPCommand("PING")) == .simpleString("PONG")
         } catch {
-            return false
+            pong = false
         }
+        await connection.close()
+        return pong
     }
 
     /// IAM's view of `aegis-api`'s keys: ID → Active/Inactive.

@@ -72,6 +72,20 @@ final class Scenario: Sendable {
                         kubeToken: kubeToken, initialVersions: versions)
     }
 
+    /// Runs `body` in a new scenario and stops it afterwards, whether `body` passed or threw.
+    static func with<T: Sendable>(edit: [String: @Sendable (String) -> String] = [:],
+                                  _ body: (Scenario) async throws -> T) async throws -> T {
+        let scenario = try await start(edit: edit)
+        do {
+            let result = try await body(scenario)
+            await scenario.stop()
+            return result
+        } catch {
+            await scenario.stop()
+            throw error
+        }
+    }
+
     func stop() async {
         await kube.stop()
         await api.stop()
