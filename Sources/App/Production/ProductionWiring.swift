@@ -13,7 +13,9 @@ import Logging
 ///
 /// Each part is built on its own: a setting that is missing or wrong disables only what needs it,
 /// and the reason (naming the setting) is what a request for an affected secret is refused with.
-/// Nothing connects here; connections are made when a step or check runs.
+/// Nothing connects here; connections are made when a step or check runs. One HTTP call to AWS
+/// or Kubernetes may take `AEGIS_PROVIDER_TIMEOUT` (default 30 s) before it counts as a
+/// (transient, retried) failure.
 struct ProductionWiring {
     struct Unavailable: Error {
         var reason: String
@@ -29,12 +31,19 @@ struct ProductionWiring {
     static let defaultAPIURL = "https://api.aegis.io"
 
     static func build(configuration: AegisConfiguration, state: any StateStore, logger: Logger) -> ProductionWiring {
+        let timeout: Duration
+        do {
+            timeout = try configuration.duration("AEGIS_PROVIDER_TIMEOUT", default: .seconds(30))
+        } catch {
+            timeout = .seconds(30)
+            logger.error("AEGIS_PROVIDER_TIMEOUT is not a duration; using 30s", metadata: ["error": "\(error)"])
+        }
         var wiring = ProductionWiring(
             adapters: ProductionAdapters(stores: [:], storeProblems: [:], target: .failure(Unavailable(reason: "not configured")),
                                          stepProblems: [:], checkProblems: [:]),
             steps: [:], checks: [:], deferredActions: [:], closers: [])
-        wiring.addAWS(configuration, state: state, logger: logger)
-        wiring.addKubernetes(configuration, logger: logger)
+        wiring.addAWS(configuration, timeout: timeout, state: state, logger: logger)
+        wiring.addKubernetes(configuration, timeout: timeout, logger: logger)
         wiring.addPostgres(configuration)
         wiring.addRedis(configuration)
         wiring.addServiceChecks(configuration)
@@ -50,10 +59,10 @@ struct ProductionWiring {
 
     /// Secrets Manager (store and `aws-managed-rotation`), IAM (`iam-access-key` and its deferred
     /// deletion) and STS (`sts-caller-identity`), signed by the standard credential chain.
-    mutating func addAWS(_ configuration: AegisConfiguration, state: any StateStore, logger: Logger) {
+    mutating func addAWS(_ configuration: AegisConfiguration, timeout: Duration, state: any StateStore, logger: Logger) {
         let client: AWSClient
         do {
-            let aws = try AWSConfiguration(environment: configuration.values)
+            let aws = try AWSConfiguration(environment: configuration.values, timeout: timeout)
             _ = try aws.endpoint(for: .secretsManager)
             let credentials = try DefaultCredentialChain.make(environment: configuration.values)
             client = AWSClient(configuration: aws, credentialProvider: credentials, logger: logger)
@@ -83,10 +92,10 @@ struct ProductionWiring {
     }
 
     /// `KUBECONFIG` (its first file, current context) or the pod's service account.
-    mutating func addKubernetes(_ configuration: AegisConfiguration, logger: Logger) {
+    mutating func addKubernetes(_ configuration: AegisConfiguration, timeout: Duration, logger: Logger) {
         do {
             let config = try KubeConfig.fromEnvironment(configuration.values)
-            let client = try KubernetesClient(config: config, logger: logger)
+            let client = try KubernetesClient(config: config, timeout: timeout, logger: logger)
             closers.append { try? await client.shutdown() }
             adapters.target = .success(KubernetesDeployTarget(client: client))
             checks[.logs] = LogScanCheck(logs: KubernetesLogSource(logs: DeploymentLogs(client: client)))
