@@ -259,6 +259,17 @@ let package = Package(
             path: "Tests/Support/TestServers",
             swiftSettings: strictSettings
         ),
+        // The real Slack bot (`SlackBot.build`) against the in-repo Slack fake: the harness the Slack
+        // suites and the production suites share, and the fake workspace's people and channels.
+        .target(
+            name: "AegisSlackTestSupport",
+            dependencies: [
+                "AegisApp", "AegisCore", "AegisLocalSandbox", "AegisTestServers", "SlackFake", "SlackWebAPI", "SlackSocketMode",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/Support/SlackTestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "AegisCoreTests",
             dependencies: [
@@ -272,7 +283,7 @@ let package = Package(
             name: "AegisSlackTests",
             dependencies: [
                 "AegisApp", "AegisCore", "AegisChat", "AegisSlack", "SlackWebAPI", "SlackSocketMode", "SlackFake",
-                "AegisLocalSandbox",
+                "AegisLocalSandbox", "AegisSlackTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -348,6 +359,7 @@ let package = Package(
             dependencies: [
                 "AegisApp", "AegisCore", "AegisAWS", "AegisPostgres", "AegisRedis", "AegisKubernetes",
                 "AegisTestServers", "KubernetesFake", "AegisAPIFake", "SlackFake", "SlackWebAPI", "SlackSocketMode",
+                "AegisSlackTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,6 +1,7 @@
 import AegisApp
 import AegisCore
 import AegisLocalSandbox
+import AegisSlackTestSupport
 import Foundation
 import SlackFake
 import SlackWebAPI
@@ -38,9 +39,7 @@ struct KeyModalTests {
         try await sandbox.store.putPending(secret: location, versionID: "v-original", value: SecretValue(utf8: "original-token-value-0001"))
         try await sandbox.store.makeCurrent(secret: location, versionID: "v-original")
 
-        try await fake.slashCommand(user: People.alice, channel: People.ops, text: "provided-token console rotation")
-        let request = try await harness.requestMessage("R-1")
-        try await fake.click(user: People.carol, channel: People.ops, message: request, actionID: "approve", value: "R-1")
+        let request = try await harness.requestAndApprove("provided-token console rotation")
         let ask = try await fake.waitForMessage("key request") { $0.threadTS == request.ts && $0.allText.contains("Provide the new key") }
         #expect(ask.allText.contains("--version-stages AWSPENDING"))
 

@@ -1,5 +1,6 @@
 import AegisApp
 import AegisCore
+import AegisSlackTestSupport
 import Foundation
 import SlackFake
 import SlackWebAPI

@@ -1,3 +1,4 @@
+import AegisSlackTestSupport
 import Foundation
 import SlackFake
 import SlackWebAPI

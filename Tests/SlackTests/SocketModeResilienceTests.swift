@@ -1,5 +1,6 @@
 import AegisApp
 import AegisCore
+import AegisSlackTestSupport
 import Foundation
 import SlackFake
 @testable import SlackSocketMode
@@ -37,9 +38,7 @@ struct SocketModeResilienceTests {
         let harness = try await SlackHarness.start(environment: ["AEGIS_LOCAL_RESTART_COMMAND": "sleep 1"])
         defer { Task { await harness.stop() } }
         let fake = harness.fake
-        try await fake.slashCommand(user: People.alice, channel: People.ops, text: "jwt")
-        let request = try await harness.requestMessage("R-1")
-        try await fake.click(user: People.carol, channel: People.ops, message: request, actionID: "approve", value: "R-1")
+        let request = try await harness.requestAndApprove("jwt")
         try await harness.waitForThread(request, containing: "Step 2/6")
         await fake.disconnect(reason: "refresh_requested")
         var during: [String] = []

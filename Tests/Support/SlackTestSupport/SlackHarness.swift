@@ -1,32 +1,47 @@
 import AegisApp
 import AegisCore
 import AegisLocalSandbox
+import AegisTestServers
 import Foundation
 import Logging
 import SlackFake
 import SlackWebAPI
 import SlackSocketMode
 
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+/// The repository's root folder (this file is `Tests/Support/SlackTestSupport/SlackHarness.swift`).
+public let repositoryRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-enum People {
-    static let alice = "U0ALICE01", bob = "U0BOB0001", carol = "U0CAROL01", dave = "U0DAVE001"
-    static let ops = "C0OPS0001", securityOps = "C0SECOPS1", platformSupport = "C0PLATSUP"
+/// The fake workspace's people and channels: alice and bob are operators, carol and dave are in
+/// #security-ops (the approver channel), dave alone is in #platform-support (escalations).
+public enum People {
+    public static let alice = "U0ALICE01", bob = "U0BOB0001", carol = "U0CAROL01", dave = "U0DAVE001"
+    public static let ops = "C0OPS0001", securityOps = "C0SECOPS1", platformSupport = "C0PLATSUP"
 }
 
 /// The real bot (`SlackBot.build`, as `aegis-rotate bot` runs it) against the in-repo Slack fake,
-/// on the local sandbox, with waits shortened through configuration.
-struct SlackHarness {
-    let fake: SlackFake
-    let bot: SlackBot
-    let runner: Task<Void, any Error>
-    let folder: URL
+/// on the local sandbox unless the environment says otherwise, with waits shortened through
+/// configuration.
+public struct SlackHarness: Sendable {
+    public let fake: SlackFake
+    public let bot: SlackBot
+    public let runner: Task<Void, any Error>
+    /// The harness's own folder: the bot's log, its state store, the local sandbox.
+    public let folder: URL
 
-    var logFile: URL { folder.appendingPathComponent("bot.log") }
-    var stateFile: URL { folder.appendingPathComponent("state.sqlite") }
+    public var logFile: URL { folder.appendingPathComponent("bot.log") }
+    public var stateFile: URL { folder.appendingPathComponent("state.sqlite") }
 
-    static func start(environment extra: [String: String] = [:], commands extraCommands: [String: String] = [:],
-                      redeliverAfter: Duration = .seconds(3), connections: Int = 1) async throws -> SlackHarness {
+    /// Starts the fake and the bot.
+    /// - Parameters:
+    ///   - extra: settings that win over the harness's defaults (`AEGIS_ENV=local`, its own state and sandbox).
+    ///   - extraCommands: Commands files to add (name → YAML) to the harness's copy of `Commands`.
+    ///   - commandsDirectory: a Commands folder to use as it is instead of a copy of the repository's
+    ///     (e.g. a production scenario's); `extraCommands` must then be empty.
+    public static func start(environment extra: [String: String] = [:], commands extraCommands: [String: String] = [:],
+                             commandsDirectory: URL? = nil, redeliverAfter: Duration = .seconds(3),
+                             connections: Int = 1) async throws -> SlackHarness {
+        precondition(commandsDirectory == nil || extraCommands.isEmpty, "extra Commands files go into the given folder")
         let fake = try await SlackFake.start(redeliverAfter: redeliverAfter)
         for (id, name) in [(People.alice, "alice"), (People.bob, "bob"), (People.carol, "carol"), (People.dave, "dave")] {
             await fake.addUser(id, name: name)
@@ -38,10 +53,15 @@ struct SlackHarness {
         await fake.setPageSize(2)
 
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-slack-\(UUID().uuidString)")
-        let commands = folder.appendingPathComponent("Commands")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("Commands"), to: commands)
-        for (name, text) in extraCommands { try text.write(to: commands.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        let commands: URL
+        if let commandsDirectory {
+            commands = commandsDirectory
+        } else {
+            commands = folder.appendingPathComponent("Commands")
+            try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("Commands"), to: commands)
+            for (name, text) in extraCommands { try text.write(to: commands.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        }
 
         var environment = [
             "SLACK_APP_TOKEN": "xapp-1-A0AEGIS-test", "SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_API_URL": fake.apiURL,
@@ -63,48 +83,59 @@ struct SlackHarness {
         return SlackHarness(fake: fake, bot: bot, runner: runner, folder: folder)
     }
 
-    func stop() async {
+    public func stop() async {
         runner.cancel()
         _ = await runner.result
         await fake.stop()
     }
 
+    /// `/rotate <text>` by `requester` in #ops, then the Approve button on the request message
+    /// clicked by `approver`; returns the request message (its thread holds the run's lines).
+    @discardableResult
+    public func requestAndApprove(_ text: String, id: String = "R-1", requester: String = People.alice,
+                                  approver: String = People.carol) async throws -> FakeMessage {
+        try await fake.slashCommand(user: requester, channel: People.ops, text: text)
+        let request = try await requestMessage(id)
+        try await fake.click(user: approver, channel: People.ops, message: request, actionID: "approve", value: id)
+        return request
+    }
+
     /// Messages in a channel; top-level ones unless `thread` is given.
-    func messages(in channel: String, thread: String? = nil) async -> [FakeMessage] {
+    public func messages(in channel: String, thread: String? = nil) async -> [FakeMessage] {
         await fake.messages.filter { $0.channel == channel && $0.threadTS == thread }
     }
 
-    func requestMessage(_ id: String) async throws -> FakeMessage {
+    public func requestMessage(_ id: String) async throws -> FakeMessage {
         try await fake.waitForMessage("request message \(id)") { $0.channel == People.ops && $0.threadTS == nil && $0.text.contains("Rotation \(id) ") }
     }
 
-    func threadText(_ parent: FakeMessage) async -> String {
+    public func threadText(_ parent: FakeMessage) async -> String {
         await messages(in: parent.channel, thread: parent.ts).map(\.allText).joined(separator: "\n")
     }
 
-    func ephemerals(for user: String) async -> [String] {
+    public func ephemerals(for user: String) async -> [String] {
         await fake.ephemerals.filter { $0.user == user }.map(\.text)
     }
 
-    func waitForEphemeral(_ user: String, containing text: String) async throws {
+    public func waitForEphemeral(_ user: String, containing text: String) async throws {
         try await fake.waitUntil("ephemeral to \(user): \(text)") { fake in
             await fake.ephemerals.contains { $0.user == user && $0.text.contains(text) }
         }
     }
 
-    func waitForThread(_ parent: FakeMessage, containing text: String, timeout: Duration = .seconds(20)) async throws {
+    public func waitForThread(_ parent: FakeMessage, containing text: String, timeout: Duration = .seconds(20)) async throws {
         try await fake.waitUntil(timeout: timeout, "thread line: \(text)") { fake in
             await fake.messages.contains { $0.threadTS == parent.ts && $0.allText.contains(text) }
         }
     }
 
     /// The request message as it is now (after updates).
-    func current(_ message: FakeMessage) async -> FakeMessage {
+    public func current(_ message: FakeMessage) async -> FakeMessage {
         await fake.messages.first { $0.channel == message.channel && $0.ts == message.ts } ?? message
     }
 
-    /// Every secret value in the sandbox (store versions and deployed config).
-    func sandboxSecrets() async throws -> [String] {
+    /// Every secret value in the local sandbox (store versions and deployed config).
+    public func sandboxSecrets() async throws -> [String] {
         var values: [String] = []
         let enumerator = FileManager.default.enumerator(at: folder.appendingPathComponent("local/secrets"), includingPropertiesForKeys: nil)
         while let file = enumerator?.nextObject() as? URL {
@@ -114,23 +145,18 @@ struct SlackHarness {
     }
 
     /// What the bot sent to Slack (Web API bodies and acks), its log, and its state files.
-    func botOutputs() async -> [String: Data] {
+    public func botOutputs() async -> [String: Data] {
         var outputs: [String: Data] = [:]
         outputs["web api"] = Data(await fake.calls.map { "\($0.method) \($0.body.text)" }.joined(separator: "\n").utf8)
         outputs["acks"] = Data(await fake.allAcks.map { $0.payload?.text ?? "" }.joined(separator: "\n").utf8)
-        for file in [logFile, stateFile, URL(fileURLWithPath: stateFile.path + "-wal")] {
+        for file in [logFile, stateFile, URL(fileURLWithPath: stateFile.path + "-wal"), URL(fileURLWithPath: stateFile.path + "-shm")] {
             if let data = try? Data(contentsOf: file) { outputs[file.lastPathComponent] = data }
         }
         return outputs
     }
 
-    /// The names of outputs holding any of `values` (or a 24-character piece of one).
-    func leaks(of values: [String]) async -> [String] {
-        let needles = values.filter { $0.count >= 16 }.flatMap { value -> [Data] in
-            let line = value.split(separator: "\n").map(String.init).max { $0.count < $1.count } ?? value
-            let start = line.index(line.startIndex, offsetBy: max(0, line.count / 2 - 12))
-            return [Data(value.utf8), Data(String(line[start...].prefix(24)).utf8)]
-        }
-        return await botOutputs().filter { _, data in needles.contains { data.range(of: $0) != nil } }.map(\.key).sorted()
+    /// The names of outputs holding any of `values` (or a 24-character piece of one's longest line).
+    public func leaks(of values: [String]) async -> [String] {
+        LeakScanner.leaks(of: values, in: await botOutputs())
     }
 }
