@@ -23,7 +23,8 @@ extension RotationEngine {
             guard let executor = deps.steps.executor(for: planned.kind) else { continue }
             do {
                 let context = try await stepContext(planned, rotationID: record.id, definition: definition, adapters: adapters, logger: logger)
-                if let what = try await Self.retrying(attempts: deps.settings.stepAttempts, base: deps.settings.retryBaseDelay, {
+                if let what = try await Self.retrying(attempts: deps.settings.stepAttempts, base: deps.settings.retryBaseDelay,
+                                                      what: "undo \(planned.name)", logger: logger, {
                     try await executor.rollback(context)
                 }) {
                     restored.append(what)
@@ -46,7 +47,8 @@ extension RotationEngine {
         let restartRan = record.plan.steps.contains { $0.kind == .restart && steps[$0.index].status != .pending }
         if restartRan, problems.isEmpty, let target = adapters.target, let location = definition.deploy {
             do {
-                try await Self.retrying(attempts: deps.settings.stepAttempts, base: deps.settings.retryBaseDelay) {
+                try await Self.retrying(attempts: deps.settings.stepAttempts, base: deps.settings.retryBaseDelay,
+                                        what: "restart after restore", logger: logger) {
                     try await target.restart(location)
                     try await target.waitForRollout(location, timeout: RestartStep.defaultTimeout)
                 }
@@ -86,13 +88,18 @@ extension RotationEngine {
         await publishSnapshot(finished) { .finished($0, escalation: escalation) }
     }
 
+    /// Runs `body`, retrying transient adapter errors with exponential backoff; each retry is
+    /// logged with `what` so an operator can see a slow or failing provider.
     @discardableResult
-    static func retrying<T: Sendable>(attempts: Int, base: Duration, _ body: () async throws -> T) async throws -> T {
+    static func retrying<T: Sendable>(attempts: Int, base: Duration, what: String = "", logger: Logger? = nil,
+                                      _ body: () async throws -> T) async throws -> T {
         var attempt = 1
         while true {
             do {
                 return try await body()
             } catch let error as AdapterError where error.isTransient && attempt < attempts {
+                logger?.warning("transient failure, retrying", metadata: [
+                    "what": "\(what)", "attempt": "\(attempt)", "error": "\(error.description)"])
                 try await Task.sleep(for: backoff(attempt: attempt, base: base))
                 attempt += 1
             }
