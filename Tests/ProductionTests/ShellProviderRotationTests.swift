@@ -84,4 +84,25 @@ struct ShellProviderRotationTests {
             #expect(leaks.isEmpty, "secret values found in: \(leaks)")
         }
     }
+
+    /// moto's `RotateSecret` has no rotation Lambda to run: it puts an empty version on AWSCURRENT
+    /// at once. That is the runbook's "auto-rotation fails" case, and the bot must say so and put
+    /// AWSCURRENT back, not call an empty secret a new password.
+    @Test("PostgreSQL aws-managed: RotateSecret without a working Lambda → auto-rotation fails, AWSCURRENT moved back, escalated")
+    func postgresAWSManagedWithoutLambda() async throws {
+        try await Scenario.with(edit: ["postgres-password.yaml": { $0.replacingOccurrences(of: "strategy: manual", with: "strategy: aws-managed") }]) { scenario in
+            let old = try #require(scenario.initialVersions["postgres-password"])
+            let oldValue = try #require(try await scenario.value("postgres-password", old))
+            let run = try scenario.rotateInShell("postgres")
+            #expect(run.stdout.contains("auto-rotation failed"), "\(run.stdout)")
+            #expect(run.stdout.contains("became AWSCURRENT without a value"))
+            #expect(run.stdout.contains("↺ R-1 rolled back"))
+            #expect(run.stdout.contains("[#platform-support]"))
+            #expect(try await scenario.version("postgres-password", .current) == old)
+            #expect(await scenario.postgresAccepts(oldValue))
+            #expect(await scenario.restartCount() == 0)
+            let leaks = try await scenario.leaks(outputs: [run.stdout, run.stderr])
+            #expect(leaks.isEmpty, "secret values found in: \(leaks)")
+        }
+    }
 }

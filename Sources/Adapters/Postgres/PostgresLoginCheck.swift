@@ -4,8 +4,8 @@ import Logging
 import PostgresNIO
 
 /// `postgres-login`: a fresh connection logs in as the role with the store's value of the version
-/// that should be live, and `SELECT 1` must return 1. The role is the secret's
-/// `alter-role-password` step's `role` unless `role` is given.
+/// that should be live, and `SELECT 1` must return 1. The role is the check's `role` parameter,
+/// else the secret's `alter-role-password` step's `role` (in any of its strategies).
 public struct PostgresLoginCheck: CheckRunner {
     /// The server and database the application uses; its user and password are not used.
     public let server: PostgresURL
@@ -18,8 +18,9 @@ public struct PostgresLoginCheck: CheckRunner {
 
     public func run(_ check: CheckDefinition, context: CheckContext) async -> CheckResult {
         let version = context.expectedCurrentVersion
-        guard let role = role ?? Self.role(of: context.definition) else {
-            return CheckResult(title: check.title, status: .failed, detail: "no role: the secret has no alter-role-password step")
+        guard let role = role ?? check.parameters["role"] ?? Self.role(of: context.definition) else {
+            return CheckResult(title: check.title, status: .failed,
+                               detail: "no role: give the check a role, or the secret an alter-role-password step")
         }
         do {
             guard let value = try await context.store.value(secret: context.definition.storage, versionID: version) else {
@@ -42,7 +43,10 @@ public struct PostgresLoginCheck: CheckRunner {
         }
     }
 
+    /// The role of an `alter-role-password` step: the chosen strategy's, else another strategy's
+    /// (with `aws-managed` the rotation Lambda changes that same role's password).
     static func role(of definition: SecretDefinition) -> String? {
-        definition.steps.first { $0.kind == .alterRolePassword }?.text("role")
+        let steps = definition.steps + definition.strategies.keys.sorted().flatMap { definition.strategies[$0] ?? [] }
+        return steps.first { $0.kind == .alterRolePassword }?.text("role")
     }
 }

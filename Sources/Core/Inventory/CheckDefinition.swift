@@ -31,7 +31,8 @@ public struct CheckDefinition: Sendable, Codable, Hashable {
             case .smoke: ["path"]
             case .deployedConfig: ["key"]
             case .jwtRoundtrip: ["signing_key", "verify_keys"]
-            case .storeReadback, .postgresLogin, .redisLogin, .stsCallerIdentity, .clientCredentials: []
+            case .postgresLogin: ["role"]
+            case .storeReadback, .redisLogin, .stsCallerIdentity, .clientCredentials: []
             }
         }
 
