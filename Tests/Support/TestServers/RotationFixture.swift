@@ -2,6 +2,7 @@
 import AegisLocalSandbox
 import Foundation
 import Logging
+import Synchronization
 import Testing
 
 /// The repository's Commands folder.
@@ -10,7 +11,9 @@ public let repositoryCommands = URL(fileURLWithPath: #filePath).deletingLastPath
 
 /// One secret's rotation as the engine would have it when a step runs: a real `LocalSecretStore`
 /// holding an old version (current) and a new one (pending), staged the way `generate` stages
-/// them, and the facts naming both versions. Steps get a hand-built `StepContext`.
+/// them, and the facts naming both versions. Steps get a hand-built `StepContext`; facts a step
+/// records are kept in ``journal`` (as the engine keeps them in the state store) and handed to
+/// every later context, so a rollback sees what its run recorded.
 public struct RotationFixture {
     public let definition: SecretDefinition
     public let store: LocalSecretStore
@@ -18,6 +21,7 @@ public struct RotationFixture {
     public let oldVersion: String
     public let newVersion: String
     public let logs: RecordingLogs
+    public let journal: FactJournal
 
     public static func make(secret: String, strategy: String? = nil) async throws -> RotationFixture {
         var definition = try InventoryLoader.load(directory: repositoryCommands).definition(named: secret)!
@@ -31,7 +35,8 @@ public struct RotationFixture {
         try await store.makeCurrent(secret: definition.storage, versionID: oldVersion)
         let newVersion = SecretGenerator.versionID()
         try await store.putPending(secret: definition.storage, versionID: newVersion, value: try SecretGenerator.generate(format))
-        return RotationFixture(definition: definition, store: store, folder: folder, oldVersion: oldVersion, newVersion: newVersion, logs: RecordingLogs())
+        return RotationFixture(definition: definition, store: store, folder: folder, oldVersion: oldVersion, newVersion: newVersion, logs: RecordingLogs(),
+                               journal: FactJournal([FactKey.oldVersion: oldVersion, FactKey.newVersion: newVersion]))
     }
 
     public func value(_ version: String) async throws -> SecretValue {
@@ -52,19 +57,20 @@ public struct RotationFixture {
         return step
     }
 
-    /// The context the engine would hand the step.
+    /// The context the engine would hand the step: the journal's facts, or `facts` when given
+    /// (a context from an earlier point of the rotation).
     public func context(_ step: PlannedStep, facts: [String: String]? = nil) -> StepContext {
         let plan = PlanBuilder(environment: .production, settings: RotationSettings()).plan(for: definition, leaked: false)
         let record = RotationRecord(
             id: "R-1", number: 1, secretID: definition.id, requester: "alice", reason: "test", leaked: false, status: .running,
             plan: plan, planDigest: plan.digest, requestedAt: Date(), expiresAt: Date().addingTimeInterval(1800),
             decidedBy: "carol", origin: ChatOrigin(channel: "ops"),
-            facts: facts ?? [FactKey.oldVersion: oldVersion, FactKey.newVersion: newVersion])
-        let recorded = record.facts
+            facts: facts ?? journal.facts)
+        let journal = self.journal
         return StepContext(
             rotation: record, step: step, definition: definition, store: store, target: nil,
             checks: CheckRegistry(runners: [:]), settings: RotationSettings(), logger: logs.logger(),
-            recordFacts: { new in recorded.merging(new) { $1 } }, announce: { _ in },
+            recordFacts: { new in journal.record(new) }, announce: { _ in },
             cleanupNow: { _ in "nothing" })
     }
 
@@ -114,4 +120,21 @@ public func expectNoSecret(_ text: String, _ secrets: [String], in place: String
     let pieces = secrets.flatMap { [$0, String($0.prefix(16))] }.filter { !$0.isEmpty }
     let found = pieces.filter { text.contains($0) }.count
     #expect(found == 0, "\(found) secret value(s) or pieces appear in \(place)", sourceLocation: sourceLocation)
+}
+
+/// The rotation's facts as the engine's state store would keep them.
+public final class FactJournal: Sendable {
+    let storage: Mutex<[String: String]>
+
+    public init(_ initial: [String: String]) { storage = Mutex(initial) }
+
+    public var facts: [String: String] { storage.withLock { $0 } }
+
+    /// Merges `new` in and returns all facts after the write.
+    public func record(_ new: [String: String]) -> [String: String] {
+        storage.withLock { facts in
+            facts.merge(new) { $1 }
+            return facts
+        }
+    }
 }

@@ -105,7 +105,7 @@ public enum RotationMessages {
         switch record.status {
         case .completed:
             let versions = "current = \(record.facts[FactKey.newVersion] ?? "?"), previous = \(record.facts[FactKey.oldVersion] ?? "?")"
-            let grace = record.plan.grace.map { $0 == .zero ? " Old key already removed." : " Old key stays valid for \(DurationText.format($0)), then it is removed." } ?? ""
+            let grace = record.plan.grace.map { $0 == .zero ? " Old key already removed." : " Old key kept for the \(DurationText.format($0)) grace period (see its step), then removed." } ?? ""
             return .plain("🎉 \(record.id) completed: \(record.secretID) \(versions).\(grace)")
         case .rolledBack:
             return .plain("↺ \(record.id) rolled back: \(record.failure ?? "failed"). The previous secret is live again; #platform-support has been told.")
