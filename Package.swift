@@ -362,6 +362,7 @@ let package = Package(
                 "AegisSlackTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ],
             path: "Tests/ProductionTests",
             swiftSettings: strictSettings

@@ -22,6 +22,14 @@ public struct FakeKubeRequest: Sendable, CustomStringConvertible {
     public var query: [String: String]
     public var contentType: String
     public var hadBearerToken: Bool
+    public init(method: String, path: String, query: [String: String], contentType: String, hadBearerToken: Bool) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.contentType = contentType
+        self.hadBearerToken = hadBearerToken
+    }
+
     public var description: String { "\(method) \(path) \(query.sorted { $0.key < $1.key })" }
 }
 

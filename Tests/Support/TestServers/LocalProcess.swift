@@ -35,7 +35,8 @@ public func executable(_ name: String, extraFolders: [String] = []) -> String? {
 /// Spawned with `posix_spawn` rather than Foundation's `Process`, for two reasons: the child gets
 /// an empty signal mask (test threads block SIGTERM and SIGINT, and a daemon inheriting that mask
 /// could not be stopped by signal), and output goes to a file, since a daemon the program forks
-/// keeps its standard output open. The wait polls, so no test thread blocks.
+/// keeps its standard output open. Descriptors above 2 are closed in the child. The wait polls, so
+/// no test thread blocks.
 @discardableResult
 public func runProgram(_ path: String, _ arguments: [String]) async throws -> String {
     let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-run-\(UUID().uuidString).out").path
@@ -47,6 +48,10 @@ public func runProgram(_ path: String, _ arguments: [String]) async throws -> St
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    // Nothing else of the test process: its pipes and sockets (often hundreds, not all
+    // close-on-exec) would count against a server's file limit; PostgreSQL refuses to start
+    // when too few descriptors are left under max_files_per_process.
+    closeInheritedDescriptors(&actions)
 
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
@@ -106,4 +111,19 @@ public func waitUntil(timeout: Duration = .seconds(15), _ condition: () async ->
 public struct ServerError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// `posix_spawn_file_actions_addclosefrom_np(actions, 3)` (glibc 2.34+; looked up at run time,
+/// since Swift's Glibc module does not export it); where it is missing, every descriptor above 2
+/// of this process is marked close-on-exec instead.
+func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+    typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    if let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") {
+        _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
+        return
+    }
+    let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+    for fd in open.compactMap({ Int32($0) }) where fd > 2 {
+        _ = fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC)
+    }
 }

@@ -73,6 +73,19 @@ public final class ProcessDriver: Sendable {
         try process.run()
     }
 
+    /// Stops reading and closes our ends of the pipes once the process has ended (hundreds of
+    /// runs in one test process would otherwise pile up open descriptors).
+    func releasePipes() {
+        for pipe in [process.standardOutput, process.standardError].compactMap({ $0 as? Pipe }) {
+            pipe.fileHandleForReading.readabilityHandler = nil
+            if let rest = try? pipe.fileHandleForReading.readToEnd() {
+                (pipe === process.standardOutput as? Pipe ? output : errors).append(rest)
+            }
+            try? pipe.fileHandleForReading.close()
+        }
+        try? input.fileHandleForWriting.close()
+    }
+
     public var stdout: String { output.text }
     public var stderr: String { errors.text }
 
@@ -106,6 +119,7 @@ public final class ProcessDriver: Sendable {
             throw DriverError("process did not exit within \(timeout)s.\n--- stdout ---\n\(stdout)\n--- stderr ---\n\(stderr)")
         }
         Thread.sleep(forTimeInterval: 0.05)
+        releasePipes()
         return process.terminationReason == .uncaughtSignal ? -process.terminationStatus : process.terminationStatus
     }
 }
