@@ -9,6 +9,34 @@ import Testing
 struct MotoSecretsManagerTests {
     static func newVersion() -> String { "v-" + UUID().uuidString.lowercased() }
 
+    @Test("lastRotation for due: the current version's creation, then RotateSecret's date")
+    func lastRotationDate() async throws {
+        try await MotoServer.withMoto { moto in
+            let store = SecretsManagerStore(client: try moto.client())
+            let secret = StorageLocation(kind: .awsSecretsManager, name: "aegis/due-\(UUID().uuidString)")
+            let v1 = Self.newVersion(), v2 = Self.newVersion()
+            try await store.createSecret(name: secret.name, versionID: v1, value: SecretValue(utf8: "value-one"))
+            let created = try #require(try await store.lastRotation(secret: secret))
+            #expect(abs(created.timeIntervalSinceNow) < 60)
+
+            try await Task.sleep(for: .milliseconds(1_100))
+            try await store.putPending(secret: secret, versionID: v2, value: SecretValue(utf8: "value-two"))
+            // (AWS keeps each version's CreatedDate; moto reports every version's as the time of the
+            // newest put, so "a pending version does not count" cannot be shown against moto.)
+
+            try await store.makeCurrent(secret: secret, versionID: v2)
+            let promoted = try #require(try await store.lastRotation(secret: secret))
+            #expect(promoted > created, "the promoted version's creation counts")
+
+            try await Task.sleep(for: .milliseconds(1_100))
+            try await store.rotateSecret(secret: secret, rotateImmediately: true)
+            let description = try await store.describe(secret: secret)
+            let rotated = try #require(description.lastRotatedDate, "moto records the rotation date")
+            let afterRotation = try #require(try await store.lastRotation(secret: secret))
+            #expect(afterRotation >= rotated && afterRotation > promoted)
+        }
+    }
+
     @Test("create, put pending, read by version, promote, discard, idempotent re-put")
     func storeFlow() async throws {
         try await MotoServer.withMoto { moto in

@@ -105,4 +105,24 @@ struct ShellProviderRotationTests {
             #expect(leaks.isEmpty, "secret values found in: \(leaks)")
         }
     }
+
+    @Test("due in production reads Secrets Manager: seeded secrets are ok with a date; a missing secret is unknown with the reason")
+    func dueFromSecretsManager() async throws {
+        try await Scenario.with { scenario in
+            let result = try scenario.workspace.run(["due", "--json"], environment: scenario.environment())
+            #expect(result.status == 0, "\(result.stderr)")
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            let items = try decoder.decode([DueItem].self, from: Data(result.stdout.utf8))
+            for id in Scenario.secrets {
+                let item = try #require(items.first { $0.secretID == id })
+                #expect(item.status == .ok, "\(id): \(item)")
+                let last = try #require(item.lastRotated, "\(id) has a date from the store")
+                #expect(abs(last.timeIntervalSinceNow) < 300)
+            }
+            let unseeded = try #require(items.first { !Scenario.secrets.contains($0.secretID) })
+            #expect(unseeded.status == .unknown)
+            #expect(unseeded.note?.contains("ResourceNotFoundException") == true, "\(String(describing: unseeded.note))")
+        }
+    }
 }

@@ -35,9 +35,16 @@ public protocol SecretStore: Sendable {
     func makeCurrent(secret: StorageLocation, versionID: String) async throws
     /// Removes the `pending` label from `versionID` (a rollback before promotion).
     func discardPending(secret: StorageLocation, versionID: String) async throws
+    /// When the secret's value last changed as a rotation, for `due`: by default when the current
+    /// version was created. Stores that know more (Secrets Manager's rotation date) say so.
+    func lastRotation(secret: StorageLocation) async throws -> Date?
 }
 
 extension SecretStore {
+    public func lastRotation(secret: StorageLocation) async throws -> Date? {
+        try await version(secret: secret, stage: .current)?.createdAt
+    }
+
     public func version(secret: StorageLocation, stage: SecretStage) async throws -> SecretVersionInfo? {
         try await versions(secret: secret).first { $0.stages.contains(stage) }
     }

@@ -12,7 +12,7 @@ extension RotationEngine {
             var note: String?
             do {
                 let store = try deps.adapters.secretStore(for: definition)
-                last = try await store.version(secret: definition.storage, stage: .current)?.createdAt
+                last = try await store.lastRotation(secret: definition.storage)
             } catch {
                 note = "store: \(RotationEngine.safeDescription(error))"
             }

@@ -109,6 +109,19 @@ public struct SecretsManagerStore: SecretStore {
                                  versionIDsToStages: output.VersionIdsToStages ?? [:])
     }
 
+    /// The later of `DescribeSecret`'s `LastRotatedDate` (a managed rotation, also one run outside
+    /// the bot) and the creation of the `AWSCURRENT` version (a value put and promoted by hand or
+    /// by the bot); `LastChangedDate` only when neither is known, since it also moves on tag and
+    /// description edits, which rotate nothing.
+    public func lastRotation(secret: StorageLocation) async throws -> Date? {
+        try await adapting {
+            let description = try await describe(secret: secret)
+            let current = try await listVersions(secret.name).first { $0.stages.contains(.current) }?.createdAt
+            let candidates = [description.lastRotatedDate, current].compactMap { $0 }
+            return candidates.max() ?? description.lastChangedDate
+        }
+    }
+
     /// A value by staging label (e.g. `AWSCURRENT`), asked for explicitly.
     public func value(secret: StorageLocation, stage: SecretStage) async throws(AWSError) -> SecretValue? {
         let output: GetSecretValueOutput = try await client.json(
