@@ -17,7 +17,7 @@ struct List: AsyncParsableCommand {
                         "id": definition.id, "title": definition.title, "aliases": definition.aliases.joined(separator: ","),
                         "storage": definition.storage.displayName, "every": DurationText.format(definition.every),
                         "auto_rotation": definition.autoRotation ?? "no", "strategy": definition.strategy,
-                        "deploy": definition.deploy.map { "\($0.namespace)/\($0.deployment) configmap \($0.configMap)" } ?? "",
+                        "deploy": definition.deploy.map { "\($0.namespace)/\($0.deployment) \($0.objectDescription)" } ?? "",
                     ]
                 }
                 let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys])

@@ -68,6 +68,22 @@ struct InventoryLoaderTests {
         #expect(definition.steps.map(\.kind) == [.generate, .promote])
     }
 
+    @Test("deploy keys go to a ConfigMap by default, to a Secret with deploy.secret, never both")
+    func deployObjectKind() throws {
+        let configMap = try #require(try InventoryLoader.parse(Self.valid, file: "Commands/demo-secret.yaml").deploy)
+        #expect(!configMap.holdsKeysInSecret && configMap.configMap == "aegis-config")
+        let inSecret = try #require(try InventoryLoader.parse(
+            Self.valid.replacingOccurrences(of: "  namespace: aegis", with: "  namespace: aegis\n  secret: aegis-keys"),
+            file: "Commands/demo-secret.yaml").deploy)
+        #expect(inSecret.holdsKeysInSecret && inSecret.configMap == "aegis-keys")
+        #expect(inSecret.objectDescription == "secret aegis-keys")
+        let error = try #require(parseError(Self.valid.replacingOccurrences(
+            of: "  namespace: aegis", with: "  namespace: aegis\n  configmap: aegis-config\n  secret: aegis-keys")))
+        #expect(error.key == "deploy.secret")
+        #expect(error.line == 10)
+        #expect(error.problem.contains("not both"))
+    }
+
     @Test("unknown top-level key names file, line and key")
     func unknownTopLevelKey() throws {
         let error = try #require(parseError(Self.valid.replacingOccurrences(of: "every: 30d", with: "every: 30d\nfrequency: 30d")))

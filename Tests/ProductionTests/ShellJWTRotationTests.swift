@@ -1,6 +1,7 @@
 import AegisCore
 import AegisTestServers
 import Foundation
+import KubernetesFake
 import Testing
 
 /// `/rotate jwt` in the production shell: Secrets Manager at moto, configmap and rollouts at the
@@ -66,6 +67,27 @@ struct ShellJWTRotationTests {
             #expect(config["jwt.next_signing_key"] == nil, "the verify-only key moves to signing in the second rollout")
             #expect(await scenario.restartCount() == 2, "one rollout for verify-only, one for signing")
             #expect(run.stdout.contains("RS256"), "the round-trip check names the algorithm")
+            let leaks = try await scenario.leaks(outputs: [run.stdout, run.stderr])
+            #expect(leaks.isEmpty, "secret values found in: \(leaks)")
+        }
+    }
+
+    @Test("keys deployed into a Secret (deploy.secret in the Commands file): base64 at the API, the same values")
+    func deployIntoSecret() async throws {
+        try await Scenario.with(edit: ["jwt-signing-key.yaml": { $0.replacingOccurrences(of: "  configmap: aegis-config", with: "  secret: aegis-jwt") }]) { scenario in
+            let old = try #require(scenario.initialVersions["jwt-signing-key"])
+            let oldValue = try #require(try await scenario.value("jwt-signing-key", old))
+            let run = try scenario.rotateInShell("jwt")
+            #expect(run.stdout.contains("🎉 R-1 completed"), "\(run.stdout)")
+            #expect(run.stdout.contains("secret aegis-jwt: "), "the deploy step names the Secret")
+            let new = try #require(try await scenario.version("jwt-signing-key", .current))
+            let keys = try #require(await scenario.kube.secret(name: "aegis-jwt"))
+            #expect(keys["jwt.signing_key"] == (try await scenario.value("jwt-signing-key", new)))
+            #expect(keys["jwt.signing_key_id"] == new)
+            #expect(keys["jwt.previous_signing_key"] == oldValue)
+            #expect(await scenario.configMap().isEmpty, "nothing went to the ConfigMap")
+            let patches = await scenario.kube.requests.filter { $0.method == "PATCH" && $0.path.contains("/secrets/aegis-jwt") }
+            #expect(patches.count == 1)
             let leaks = try await scenario.leaks(outputs: [run.stdout, run.stderr])
             #expect(leaks.isEmpty, "secret values found in: \(leaks)")
         }

@@ -23,11 +23,13 @@ public struct KubernetesDeployTarget: DeployTarget {
         self.pollInterval = pollInterval
     }
 
-    var resource: String { kind == .configMap ? "configmaps" : "secrets" }
-    var kindName: String { kind == .configMap ? "configmap" : "secret" }
+    /// The location's own kind (a Commands file's `deploy.secret:`) wins over the target's default.
+    func kind(_ location: DeployLocation) -> ConfigKind { location.holdsKeysInSecret ? .secret : kind }
+    func resource(_ location: DeployLocation) -> String { kind(location) == .configMap ? "configmaps" : "secrets" }
+    func kindName(_ location: DeployLocation) -> String { kind(location) == .configMap ? "configmap" : "secret" }
 
     func configPath(_ location: DeployLocation) -> String {
-        "/api/v1/namespaces/\(location.namespace)/\(resource)/\(location.configMap)"
+        "/api/v1/namespaces/\(location.namespace)/\(resource(location))/\(location.configMap)"
     }
 
     func deploymentPath(_ location: DeployLocation) -> String {
@@ -37,12 +39,12 @@ public struct KubernetesDeployTarget: DeployTarget {
     struct ConfigObject: Decodable { var data: [String: String]? }
 
     public func readConfig(_ location: DeployLocation) async throws -> [String: SecretValue] {
-        let operation = "read \(kindName) \(location.namespace)/\(location.configMap)"
+        let operation = "read \(kindName(location)) \(location.namespace)/\(location.configMap)"
         do {
             let object = try await client.get(ConfigObject.self, configPath(location))
             var values: [String: SecretValue] = [:]
             for (key, value) in object.data ?? [:] {
-                if kind == .configMap {
+                if kind(location) == .configMap {
                     values[key] = SecretValue(utf8: value)
                 } else {
                     guard let bytes = Data(base64Encoded: value) else {
@@ -61,11 +63,11 @@ public struct KubernetesDeployTarget: DeployTarget {
     /// once is set. Any value the server echoes in an error is redacted.
     public func patchConfig(_ location: DeployLocation, set: [String: SecretValue], remove: [String]) async throws {
         guard !set.isEmpty || !remove.isEmpty else { return }
-        let operation = "patch \(kindName) \(location.namespace)/\(location.configMap)"
+        let operation = "patch \(kindName(location)) \(location.namespace)/\(location.configMap)"
         var data: [String: Any] = [:]
         for key in remove { data[key] = NSNull() }
         for (key, value) in set {
-            data[key] = kind == .configMap ? value.revealSecretString() : Data(value.revealSecretBytes()).base64EncodedString()
+            data[key] = kind(location) == .configMap ? value.revealSecretString() : Data(value.revealSecretBytes()).base64EncodedString()
         }
         let body: Data
         do {

@@ -110,11 +110,19 @@ public enum InventoryLoader {
     static func parseDeploy(_ reader: YAMLMappingReader) throws(InventoryError) -> DeployLocation? {
         guard let node = reader.node("deploy") else { return nil }
         let deploy = try YAMLMappingReader(file: reader.file, path: "deploy", node: node)
-        try deploy.rejectUnknownKeys(allowed: ["namespace", "deployment", "configmap"])
+        try deploy.rejectUnknownKeys(allowed: ["namespace", "deployment", "configmap", "secret"])
+        // The keys go to a ConfigMap (`configmap:`, the default `aegis-config`) or, for values a
+        // cluster should keep encrypted at rest and out of `kubectl describe`, a Secret (`secret:`).
+        let configMap = try deploy.optionalString("configmap")
+        let secret = try deploy.optionalString("secret")
+        if configMap != nil, secret != nil {
+            throw deploy.error("secret", "give either configmap or secret, not both", at: deploy.node("secret"))
+        }
         return DeployLocation(
             namespace: try deploy.optionalString("namespace") ?? "aegis",
             deployment: try deploy.optionalString("deployment") ?? "aegis-api",
-            configMap: try deploy.optionalString("configmap") ?? "aegis-config"
+            configMap: secret ?? configMap ?? "aegis-config",
+            objectKind: secret == nil ? nil : .secret
         )
     }
 

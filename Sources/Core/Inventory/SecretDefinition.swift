@@ -81,13 +81,29 @@ public struct StorageLocation: Sendable, Codable, Hashable {
 
 /// The Kubernetes objects that consume the secret.
 public struct DeployLocation: Sendable, Codable, Hashable {
+    /// What holds the keys the bot deploys.
+    public enum ObjectKind: String, Sendable, Codable, Hashable {
+        case configMap = "configmap"
+        case secret
+    }
+
     public var namespace: String
     public var deployment: String
+    /// The name of the object holding the keys (a ConfigMap unless `objectKind` says Secret).
     public var configMap: String
+    /// Nil means a ConfigMap (SPEC §4's `aegis-config`); optional so plans recorded before the
+    /// field existed keep their digest.
+    public var objectKind: ObjectKind?
 
-    public init(namespace: String, deployment: String, configMap: String) {
+    public init(namespace: String, deployment: String, configMap: String, objectKind: ObjectKind? = nil) {
         self.namespace = namespace
         self.deployment = deployment
         self.configMap = configMap
+        self.objectKind = objectKind == .configMap ? nil : objectKind
     }
+
+    public var holdsKeysInSecret: Bool { objectKind == .secret }
+
+    /// `configmap aegis-config` or `secret aegis-keys`, for messages.
+    public var objectDescription: String { "\(holdsKeysInSecret ? "secret" : "configmap") \(configMap)" }
 }

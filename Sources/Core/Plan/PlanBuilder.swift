@@ -28,7 +28,7 @@ public struct PlanBuilder: Sendable {
         case .deployConfig:
             let set = step.map("set").sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
             let removed = step.list("remove").map { "-\($0)" }
-            return "Patch configmap \(deploy?.configMap ?? "?"): \((set + removed).joined(separator: ", "))"
+            return "Patch \(deploy?.objectDescription ?? "?"): \((set + removed).joined(separator: ", "))"
         case .restart:
             return "Rollout restart deployment/\(deploy?.deployment ?? "?") in \(deploy?.namespace ?? "?") and wait"
         case .verify:

@@ -35,7 +35,7 @@ public struct DeployConfigStep: StepExecutor {
         let removed = removals.flatMap { [$0, ConfigKeyID.key(for: $0)] }
         try await target.patchConfig(location, set: set, remove: removed)
         let described = assignments.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value) version" } + removals.map { "removed \($0)" }
-        return "configmap \(location.configMap): " + described.joined(separator: ", ")
+        return "\(location.objectDescription): " + described.joined(separator: ", ")
     }
 
     public func rollback(_ context: StepContext) async throws -> String? {
@@ -62,7 +62,7 @@ public struct DeployConfigStep: StepExecutor {
         }
         guard !set.isEmpty || !remove.isEmpty else { return nil }
         try await target.patchConfig(location, set: set, remove: remove)
-        return "configmap \(location.configMap): " + restored.joined(separator: ", ")
+        return "\(location.objectDescription): " + restored.joined(separator: ", ")
     }
 
     /// Which version a config key holds now: its `_id` companion, `absent`, or `unknown`.

@@ -20,6 +20,11 @@ extension KubernetesFake {
         await state.putConfigMap(namespace: namespace, name: name, data: data)
     }
 
+    /// An Opaque Secret with `data` (stored base64-encoded, as the API server does).
+    public func addSecret(namespace: String = "aegis", name: String, data: [String: String]) async {
+        await state.putSecret(namespace: namespace, name: name, data: data)
+    }
+
     public func addDeployment(namespace: String = "aegis", name: String, replicas: Int = 1, paused: Bool = false) async {
         await state.putDeployment(namespace: namespace, name: name, replicas: replicas, labels: ["app": name], paused: paused)
     }

@@ -173,7 +173,13 @@ final class Scenario: Sendable {
             default: break
             }
         }
-        await kube.addConfigMap(name: Self.location.configMap, data: config)
+        // The JWT keys' object: the ConfigMap of SPEC §4, or a Secret when the Commands file says so.
+        if let deploy = try definition("jwt-signing-key").deploy, deploy.holdsKeysInSecret {
+            await kube.addConfigMap(name: Self.location.configMap, data: [:])
+            await kube.addSecret(name: deploy.configMap, data: config)
+        } else {
+            await kube.addConfigMap(name: Self.location.configMap, data: config)
+        }
         return versions
     }
 
