@@ -372,7 +372,7 @@ let package = Package(
         .testTarget(
             name: "AegisKubernetesTests",
             dependencies: [
-                "AegisKubernetes", "KubernetesFake", "AegisCore",
+                "AegisKubernetes", "KubernetesFake", "AegisCore", "AegisTestServers",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/KubernetesTests",

@@ -1,3 +1,4 @@
+import AegisTestServers
 import Foundation
 import KubernetesFake
 import Testing

@@ -12,34 +12,12 @@ import Testing
 /// sandbox's `CrashRecoveryTests`.
 @Suite("production crash recovery: SIGKILL after every step", .productionWorld, .serialized, .timeLimit(.minutes(20)))
 struct ProductionCrashTests {
-    @Test("jwt-signing-key single-rollout", arguments: CrashStrategy.jwtSingleRollout.steps)
-    func jwtSingleRollout(step: String) async throws {
-        try await crashAndRecover(.jwtSingleRollout, after: step)
-    }
+    /// Every step of every strategy: 36 cases.
+    static let cases = CrashStrategy.allCases.flatMap { strategy in strategy.steps.map { (strategy, $0) } }
 
-    @Test("jwt-signing-key verify-first", arguments: CrashStrategy.jwtVerifyFirst.steps)
-    func jwtVerifyFirst(step: String) async throws {
-        try await crashAndRecover(.jwtVerifyFirst, after: step)
-    }
-
-    @Test("postgres-password manual", arguments: CrashStrategy.postgresManual.steps)
-    func postgresManual(step: String) async throws {
-        try await crashAndRecover(.postgresManual, after: step)
-    }
-
-    @Test("redis-auth-token acl", arguments: CrashStrategy.redisACL.steps)
-    func redisACL(step: String) async throws {
-        try await crashAndRecover(.redisACL, after: step)
-    }
-
-    @Test("redis-auth-token requirepass", arguments: CrashStrategy.redisRequirepass.steps)
-    func redisRequirepass(step: String) async throws {
-        try await crashAndRecover(.redisRequirepass, after: step)
-    }
-
-    @Test("aws-iam-access-keys two-keys", arguments: CrashStrategy.iamTwoKeys.steps)
-    func iamTwoKeys(step: String) async throws {
-        try await crashAndRecover(.iamTwoKeys, after: step)
+    @Test("SIGKILL after the step, restart, completed and consistent", arguments: cases)
+    func crashAfterStep(strategy: CrashStrategy, step: String) async throws {
+        try await crashAndRecover(strategy, after: step)
     }
 
     // MARK: - One case

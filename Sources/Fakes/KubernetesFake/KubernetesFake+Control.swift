@@ -20,6 +20,33 @@ extension KubernetesFake {
         await state.putConfigMap(namespace: namespace, name: name, data: data)
     }
 
+    /// A kubeconfig for a client of this fake that authenticates with `token` (namespace `aegis`).
+    public func kubeconfig(token: String) -> String { Self.kubeconfig(server: serverURL, token: token) }
+
+    /// A kubeconfig with one cluster at `server`, one token user and a current context in `aegis`.
+    public static func kubeconfig(server: String, token: String) -> String {
+        """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: fake
+          cluster:
+            server: \(server)
+        users:
+        - name: aegis-rotate
+          user:
+            token: \(token)
+        contexts:
+        - name: fake
+          context:
+            cluster: fake
+            user: aegis-rotate
+            namespace: aegis
+        current-context: fake
+
+        """
+    }
+
     /// An Opaque Secret with `data` (stored base64-encoded, as the API server does).
     public func addSecret(namespace: String = "aegis", name: String, data: [String: String]) async {
         await state.putSecret(namespace: namespace, name: name, data: data)

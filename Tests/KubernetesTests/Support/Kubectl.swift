@@ -1,4 +1,6 @@
+import AegisTestServers
 import Foundation
+import KubernetesFake
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,25 +25,7 @@ struct Kubectl {
         path = try Self.locate()
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-kubectl-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("cache"), withIntermediateDirectories: true)
-        let kubeconfig = """
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: fake
-              cluster:
-                server: \(server)
-            users:
-            - name: aegis
-              user:
-                token: \(token)
-            contexts:
-            - name: fake
-              context:
-                cluster: fake
-                user: aegis
-                namespace: aegis
-            current-context: fake
-            """
+        let kubeconfig = KubernetesFake.kubeconfig(server: server, token: token)
         try kubeconfig.write(to: folder.appendingPathComponent("config"), atomically: true, encoding: .utf8)
     }
 
@@ -55,7 +39,7 @@ struct Kubectl {
             "PATH=/usr/local/bin:/usr/bin:/bin",
         ]
         return try await runProcess(path, arguments + ["--cache-dir", folder.appendingPathComponent("cache").path],
-                                    environment: environment, outputFolder: folder, timeout: timeout)
+                                    environment: environment, timeout: timeout)
     }
 }
 

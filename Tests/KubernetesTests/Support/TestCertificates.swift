@@ -1,3 +1,4 @@
+import AegisTestServers
 import Foundation
 
 /// A throwaway CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl
@@ -37,7 +38,7 @@ struct TestCertificates {
         ]
         for step in steps {
             let result = try await runProcess(openssl, step, environment: ["PATH=/usr/bin:/bin", "RANDFILE=\(path(".rnd"))"],
-                                              outputFolder: folder, timeout: .seconds(30))
+                                              timeout: .seconds(30))
             guard result.status == 0 else { throw TestFailure("openssl \(step.first ?? "") failed: \(result.output)") }
         }
         return TestCertificates(folder: folder)

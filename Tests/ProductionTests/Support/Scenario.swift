@@ -63,7 +63,7 @@ final class Scenario: Sendable {
         await kube.setRolloutDuration(.milliseconds(300))
         await kube.addDeployment(name: location.deployment, replicas: 2)
         await kube.setPodLogs(deployment: location.deployment, lines: ["GET /health 200", "GET /api/v1/findings 200"])
-        try kubeconfig(server: kube.serverURL, token: kubeToken).write(to: workspace.folder.appendingPathComponent("kubeconfig"),
+        try kube.kubeconfig(token: kubeToken).write(to: workspace.folder.appendingPathComponent("kubeconfig"),
                                                                         atomically: true, encoding: .utf8)
         let scenario = Scenario(world: world, moto: moto, kube: kube, api: api, workspace: workspace, inventory: inventory,
                                 kubeToken: kubeToken, initialVersions: [:])
@@ -113,29 +113,6 @@ final class Scenario: Sendable {
     /// The settings that are themselves credentials (the bot's own), for leak scans.
     var operatorCredentials: [String] {
         [moto.admin.secretAccessKey.revealSecretString(), world.postgres.adminPassword.revealSecretString(), kubeToken]
-    }
-
-    static func kubeconfig(server: String, token: String) -> String {
-        """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: fake
-          cluster:
-            server: \(server)
-        users:
-        - name: aegis-rotate
-          user:
-            token: \(token)
-        contexts:
-        - name: fake
-          context:
-            cluster: fake
-            user: aegis-rotate
-            namespace: aegis
-        current-context: fake
-
-        """
     }
 
     // MARK: - Seeding
