@@ -180,7 +180,7 @@ let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 let state = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-bench-\(UUID().uuidString)")
 let subjects = [
     Subject(name: "aegis-rotate", executable: here.appendingPathComponent("aegis-rotate").path, arguments: ["bot"], environment: [
-        "SLACK_APP_TOKEN": "xapp-1-bench", "SLACK_BOT_TOKEN": "xoxb-bench", "AEGIS_ENV": "local",
+        "SLACK_APP_TOKEN": "xapp-1-bench", "SLACK_BOT_TOKEN": "xoxb-bench", "AEGIS_ENV": "local", "AEGIS_OPS_ADDRESS": "127.0.0.1:0",
         "AEGIS_STATE_URL": "sqlite://\(state.path)/state.sqlite", "AEGIS_LOG_FILE": "\(state.path)/bot.log", "AEGIS_LOG_LEVEL": "info",
         "AEGIS_COMMANDS_DIR": sources.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Commands").path,
     ], readyWhen: { await $0.openSockets == 1 }),

@@ -5,6 +5,8 @@ import AegisSlack
 import AsyncHTTPClient
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import SlackSocketMode
 import SlackWebAPI
@@ -20,10 +22,18 @@ public struct SlackBot: Sendable {
     let scheduler: TimerScheduler
     let presenter: ChatPresenter
     let logger: Logger
+    let operations: OperationsEndpoints.Address?
+    let registry: PrometheusCollectorRegistry
+    /// Where `/healthz`, `/readyz` and `/metrics` listen once the bot runs (nil with `AEGIS_OPS_ADDRESS=off`).
+    public let operationsPort = BoundPort()
 
-    /// Reads `SLACK_APP_TOKEN`, `SLACK_BOT_TOKEN` (or their `_FILE` variants) and `SLACK_API_URL`.
+    /// Reads `SLACK_APP_TOKEN`, `SLACK_BOT_TOKEN` (or their `_FILE` variants), `SLACK_API_URL` and
+    /// `AEGIS_OPS_ADDRESS`. `/metrics` shows `registry`, which should be the one the process's
+    /// metrics system was bootstrapped with (``bootstrapMetrics()``).
     public static func build(configuration: AegisConfiguration, logger: Logger,
-                             socket socketConfiguration: SocketModeConfiguration? = nil) throws -> SlackBot {
+                             socket socketConfiguration: SocketModeConfiguration? = nil,
+                             registry: PrometheusCollectorRegistry = PrometheusMetricsFactory.defaultRegistry) throws -> SlackBot {
+        let operations = try OperationsEndpoints.address(configuration.string("AEGIS_OPS_ADDRESS"))
         guard let appToken = configuration.secret("SLACK_APP_TOKEN"), let botToken = configuration.secret("SLACK_BOT_TOKEN") else {
             throw AegisConfiguration.Problem(key: "SLACK_APP_TOKEN", message: "the bot needs SLACK_APP_TOKEN (xapp-…) and SLACK_BOT_TOKEN (xoxb-…), or their _FILE variants")
         }
@@ -46,7 +56,35 @@ public struct SlackBot: Sendable {
                                       configuration: socketConfiguration ?? SocketModeConfiguration(connections: connections),
                                       handler: router, logger: logger)
         let scheduler = TimerScheduler(state: context.state, engine: context.engine, pollInterval: context.settings.timerPollInterval, logger: logger)
-        return SlackBot(context: context, socket: socket, web: web, scheduler: scheduler, presenter: presenter, logger: logger)
+        return SlackBot(context: context, socket: socket, web: web, scheduler: scheduler, presenter: presenter, logger: logger,
+                        operations: operations, registry: registry)
+    }
+
+    /// Points the process's swift-metrics at Prometheus (once per process; later calls do nothing).
+    public static func bootstrapMetrics() -> PrometheusCollectorRegistry {
+        bootstrapped
+    }
+
+    private static let bootstrapped: PrometheusCollectorRegistry = {
+        let registry = PrometheusMetricsFactory.defaultRegistry
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
+
+    func operationsServices() -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        guard let operations else { return [] }
+        let bot = self
+        return [.init(service: OperationsEndpoints.application(address: operations, registry: registry,
+                                                               readiness: { await bot.readinessProblems() },
+                                                               boundPort: operationsPort, logger: logger))]
+    }
+
+    /// Not ready while no Slack socket is connected or the state store does not answer.
+    func readinessProblems() async -> [String] {
+        var problems: [String] = []
+        if socket.stats.connected == 0 { problems.append("no Slack socket is connected") }
+        do { try await context.state.ping() } catch { problems.append("the state store does not answer") }
+        return problems
     }
 
     /// Runs until SIGTERM/SIGINT (or the task is cancelled); in-flight work stops at a step boundary.
@@ -67,7 +105,7 @@ public struct SlackBot: Sendable {
         let identity = try await web.authTest()
         logger.notice("aegis-rotate bot starting", metadata: ["slack.bot_user": "\(identity.userID)", "aegis.env": "\(context.environment.rawValue)"])
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: context.engine), .init(service: scheduler), .init(service: socket)],
+            services: [.init(service: context.engine), .init(service: scheduler), .init(service: socket)] + operationsServices(),
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()

@@ -9,7 +9,8 @@ struct Bot: AsyncParsableCommand {
     func run() async throws {
         let configuration = try CLIRuntime.configuration()
         do {
-            try await SlackBot.build(configuration: configuration, logger: CLIRuntime.logger(configuration)).run()
+            let registry = SlackBot.bootstrapMetrics()
+            try await SlackBot.build(configuration: configuration, logger: CLIRuntime.logger(configuration), registry: registry).run()
         } catch {
             throw CLIRuntime.fail(error)
         }

@@ -65,6 +65,7 @@ extension RotationEngine {
                 step.status = .done
                 step.endedAt = Date()
                 step.summary = summary
+                RotationMetrics.step(planned, outcome: "done", startedAt: step.startedAt ?? Date())
                 try await deps.state.saveStep(step)
                 try await deps.state.appendAudit(AuditEntry(
                     actor: "aegis-rotate", action: "step.done", rotationID: record.id, secretID: record.secretID,
@@ -79,6 +80,7 @@ extension RotationEngine {
                 step.status = .failed
                 step.endedAt = Date()
                 step.error = Self.safeDescription(error)
+                RotationMetrics.step(planned, outcome: "failed", startedAt: step.startedAt ?? Date())
                 try await deps.state.saveStep(step)
                 record = try await deps.state.updateRotation(id: record.id, audit: { record in
                     AuditEntry(actor: "aegis-rotate", action: "step.failed", rotationID: record.id, secretID: record.secretID,

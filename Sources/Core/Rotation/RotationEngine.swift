@@ -160,6 +160,11 @@ public actor RotationEngine: Service {
 
     func publishSnapshot(_ record: RotationRecord, _ make: (RotationSnapshot) -> RotationEvent) async {
         guard let snapshot = try? await snapshot(of: record) else { return }
-        await deps.events.publish(make(snapshot))
+        let event = make(snapshot)
+        switch event {
+        case .finished(let snapshot, _), .decided(let snapshot): RotationMetrics.ended(snapshot.record)
+        default: break
+        }
+        await deps.events.publish(event)
     }
 }

@@ -1,6 +1,7 @@
+import Metrics
 import Synchronization
 
-/// Counters for readiness, `/metrics` and the benchmark. Updated on the socket's hot path, so
+/// Counters for readiness, `/metrics` (also reported to swift-metrics) and the benchmark. Updated on the socket's hot path, so
 /// they are a lock, not an actor: recording never suspends the read loop. Only the most recent
 /// 10,000 ack latencies are kept.
 public final class SocketModeStats: Sendable {
@@ -26,6 +27,8 @@ public final class SocketModeStats: Sendable {
     public var recentAckLatencies: [Duration] { state.withLock { $0.latencies } }
 
     func recordAck(latency: Duration) {
+        Metrics.Timer(label: "aegis_slack_ack_latency_seconds").recordNanoseconds(
+            latency.components.seconds * 1_000_000_000 + latency.components.attoseconds / 1_000_000_000)
         state.withLock { state in
             state.acks += 1
             if state.latencies.count < Self.keptLatencies {
@@ -37,8 +40,18 @@ public final class SocketModeStats: Sendable {
         }
     }
 
-    func recordReconnect() { state.withLock { $0.reconnects += 1 } }
-    func recordDuplicate() { state.withLock { $0.duplicatesIgnored += 1 } }
-    func connectionUp() { state.withLock { $0.connected += 1 } }
-    func connectionDown() { state.withLock { $0.connected = max(0, $0.connected - 1) } }
+    func recordReconnect() {
+        Counter(label: "aegis_slack_reconnects_total").increment()
+        state.withLock { $0.reconnects += 1 }
+    }
+
+    func recordDuplicate() {
+        Counter(label: "aegis_slack_duplicate_envelopes_total").increment()
+        state.withLock { $0.duplicatesIgnored += 1 }
+    }
+
+    func connectionUp() { connectionsGauge.record(state.withLock { $0.connected += 1; return $0.connected }) }
+    func connectionDown() { connectionsGauge.record(state.withLock { $0.connected = max(0, $0.connected - 1); return $0.connected }) }
+
+    private var connectionsGauge: Gauge { Gauge(label: "aegis_slack_connections") }
 }

@@ -1,6 +1,7 @@
 import AegisCore
 import AsyncHTTPClient
 import Foundation
+import Metrics
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -111,6 +112,8 @@ public actor SlackAPIStats {
     public init() {}
 
     func record(method: String, rateLimited limited: Bool, failed: Bool) {
+        let outcome = limited ? "rate_limited" : (failed ? "failed" : "ok")
+        Counter(label: "aegis_slack_api_calls_total", dimensions: [("method", method), ("outcome", outcome)]).increment()
         calls[method, default: 0] += 1
         if limited { rateLimited[method, default: 0] += 1 }
         if failed { failures[method, default: 0] += 1 }
