@@ -16,7 +16,13 @@ public final class SocketModeStats: Sendable {
 
     private let state = Mutex(State())
     static let keptLatencies = 10_000
+    /// Made once: looking a metric up per envelope would cost a registry lock on the hot path.
+    private let ackLatency = Metrics.Timer(label: "aegis_slack_ack_latency_seconds")
+    private let reconnectCount = Counter(label: "aegis_slack_reconnects_total")
+    private let duplicateCount = Counter(label: "aegis_slack_duplicate_envelopes_total")
+    private let connectionsGauge = Gauge(label: "aegis_slack_connections")
 
+    /// Creates the metric handles from the process's metrics system: bootstrap it first.
     public init() {}
 
     public var acks: Int { state.withLock { $0.acks } }
@@ -27,7 +33,7 @@ public final class SocketModeStats: Sendable {
     public var recentAckLatencies: [Duration] { state.withLock { $0.latencies } }
 
     func recordAck(latency: Duration) {
-        Metrics.Timer(label: "aegis_slack_ack_latency_seconds").recordNanoseconds(
+        ackLatency.recordNanoseconds(
             latency.components.seconds * 1_000_000_000 + latency.components.attoseconds / 1_000_000_000)
         state.withLock { state in
             state.acks += 1
@@ -41,17 +47,16 @@ public final class SocketModeStats: Sendable {
     }
 
     func recordReconnect() {
-        Counter(label: "aegis_slack_reconnects_total").increment()
+        reconnectCount.increment()
         state.withLock { $0.reconnects += 1 }
     }
 
     func recordDuplicate() {
-        Counter(label: "aegis_slack_duplicate_envelopes_total").increment()
+        duplicateCount.increment()
         state.withLock { $0.duplicatesIgnored += 1 }
     }
 
     func connectionUp() { connectionsGauge.record(state.withLock { $0.connected += 1; return $0.connected }) }
     func connectionDown() { connectionsGauge.record(state.withLock { $0.connected = max(0, $0.connected - 1); return $0.connected }) }
 
-    private var connectionsGauge: Gauge { Gauge(label: "aegis_slack_connections") }
 }
