@@ -47,10 +47,7 @@ struct ShellJWTRotationTests {
 
     @Test("RS256, verify-first: the new public key is everywhere before any pod signs with it")
     func rs256VerifyFirst() async throws {
-        try await Scenario.with(edit: ["jwt-signing-key.yaml": {
-            $0.replacingOccurrences(of: "strategy: single-rollout", with: "strategy: verify-first")
-                .replacingOccurrences(of: "format: jwt-hs256", with: "format: jwt-rs256")
-        }]) { scenario in
+        try await Scenario.with(edit: CommandsEdits.jwtVerifyFirstRS256) { scenario in
             let old = try #require(scenario.initialVersions["jwt-signing-key"])
             let oldValue = try #require(try await scenario.value("jwt-signing-key", old))
             #expect(oldValue.contains("BEGIN PRIVATE KEY") || oldValue.contains("BEGIN RSA PRIVATE KEY"))
@@ -74,7 +71,7 @@ struct ShellJWTRotationTests {
 
     @Test("keys deployed into a Secret (deploy.secret in the Commands file): base64 at the API, the same values")
     func deployIntoSecret() async throws {
-        try await Scenario.with(edit: ["jwt-signing-key.yaml": { $0.replacingOccurrences(of: "  configmap: aegis-config", with: "  secret: aegis-jwt") }]) { scenario in
+        try await Scenario.with(edit: CommandsEdits.jwtInSecret) { scenario in
             let old = try #require(scenario.initialVersions["jwt-signing-key"])
             let oldValue = try #require(try await scenario.value("jwt-signing-key", old))
             let run = try scenario.rotateInShell("jwt")

@@ -90,7 +90,7 @@ struct ShellProviderRotationTests {
     /// AWSCURRENT back, not call an empty secret a new password.
     @Test("PostgreSQL aws-managed: RotateSecret without a working Lambda → auto-rotation fails, AWSCURRENT moved back, escalated")
     func postgresAWSManagedWithoutLambda() async throws {
-        try await Scenario.with(edit: ["postgres-password.yaml": { $0.replacingOccurrences(of: "strategy: manual", with: "strategy: aws-managed") }]) { scenario in
+        try await Scenario.with(edit: CommandsEdits.postgresAWSManaged) { scenario in
             let old = try #require(scenario.initialVersions["postgres-password"])
             let oldValue = try #require(try await scenario.value("postgres-password", old))
             let run = try scenario.rotateInShell("postgres")

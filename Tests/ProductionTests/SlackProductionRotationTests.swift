@@ -59,10 +59,7 @@ struct SlackProductionRotationTests {
 
     @Test("JWT RS256, verify-first: two rollouts; the config holds the new version's PEM and its kid")
     func jwtRS256VerifyFirst() async throws {
-        try await Scenario.with(edit: ["jwt-signing-key.yaml": {
-            $0.replacingOccurrences(of: "strategy: single-rollout", with: "strategy: verify-first")
-                .replacingOccurrences(of: "format: jwt-hs256", with: "format: jwt-rs256")
-        }]) { scenario in
+        try await Scenario.with(edit: CommandsEdits.jwtVerifyFirstRS256) { scenario in
             let old = try #require(scenario.initialVersions["jwt-signing-key"])
             let oldValue = try #require(try await scenario.value("jwt-signing-key", old))
             #expect(oldValue.hasPrefix("-----BEGIN"), "the seeded key is not a PEM")

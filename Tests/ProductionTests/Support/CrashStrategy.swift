@@ -44,14 +44,11 @@ enum CrashStrategy: String, Sendable, CaseIterable, CustomStringConvertible {
     }
 
     /// Commands file edits that select the strategy (the default needs none).
-    var edit: [String: @Sendable (String) -> String] {
+    var edit: CommandsEdits.Edit {
         switch self {
-        case .jwtVerifyFirst:
-            ["jwt-signing-key.yaml": { $0.replacingOccurrences(of: "strategy: single-rollout", with: "strategy: verify-first") }]
-        case .redisRequirepass:
-            ["redis-auth-token.yaml": { $0.replacingOccurrences(of: "\nstrategy: acl\n", with: "\nstrategy: requirepass\n") }]
-        default:
-            [:]
+        case .jwtVerifyFirst: CommandsEdits.jwtVerifyFirst
+        case .redisRequirepass: CommandsEdits.redisRequirepass
+        default: [:]
         }
     }
 }

@@ -1,0 +1,28 @@
+import Foundation
+
+/// The Commands file edits the production tests run with (`Scenario.start(edit:)`): strategy and
+/// format switches an operator would make in the file, written once.
+enum CommandsEdits {
+    typealias Edit = [String: @Sendable (String) -> String]
+
+    static let jwtVerifyFirst: Edit = ["jwt-signing-key.yaml": {
+        $0.replacingOccurrences(of: "strategy: single-rollout", with: "strategy: verify-first")
+    }]
+
+    static let jwtVerifyFirstRS256: Edit = ["jwt-signing-key.yaml": {
+        $0.replacingOccurrences(of: "strategy: single-rollout", with: "strategy: verify-first")
+            .replacingOccurrences(of: "format: jwt-hs256", with: "format: jwt-rs256")
+    }]
+
+    static let jwtInSecret: Edit = ["jwt-signing-key.yaml": {
+        $0.replacingOccurrences(of: "  configmap: aegis-config", with: "  secret: aegis-jwt")
+    }]
+
+    static let postgresAWSManaged: Edit = ["postgres-password.yaml": {
+        $0.replacingOccurrences(of: "strategy: manual", with: "strategy: aws-managed")
+    }]
+
+    static let redisRequirepass: Edit = ["redis-auth-token.yaml": {
+        $0.replacingOccurrences(of: "\nstrategy: acl\n", with: "\nstrategy: requirepass\n")
+    }]
+}
