@@ -118,6 +118,7 @@ let package = Package(
         .target(
             name: "AegisAPIFake",
             dependencies: [
+                "AegisCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -192,7 +193,7 @@ let package = Package(
         .target(
             name: "SlackFake",
             dependencies: [
-                "SlackWebAPI",
+                "AegisCore", "SlackWebAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -205,6 +206,7 @@ let package = Package(
         .target(
             name: "KubernetesFake",
             dependencies: [
+                "AegisCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -97,6 +97,16 @@ public struct AegisConfiguration: Sendable {
         (string("AEGIS_ESCALATION_CHANNEL") ?? "platform-support").trimmingCharacters(in: CharacterSet(charactersIn: "#"))
     }
 
+    /// `AEGIS_SHUTDOWN_GRACE` (default 4s, at most 6s): what a running step gets after SIGTERM.
+    /// Capped so that the whole shutdown (sockets, step, clients) fits in the 10 s the bot promises.
+    func shutdownGrace() throws -> Duration {
+        let grace = try duration("AEGIS_SHUTDOWN_GRACE", default: .seconds(4))
+        guard grace <= .seconds(6) else {
+            throw Problem(key: "AEGIS_SHUTDOWN_GRACE", message: "\(grace) is longer than 6s; the bot must exit within 10 s of SIGTERM")
+        }
+        return grace
+    }
+
     public func rotationSettings(inventory: Inventory) throws -> RotationSettings {
         var overrides: [String: Duration] = [:]
         for setting in Set(inventory.definitions.compactMap(\.graceSetting)) {
@@ -112,7 +122,8 @@ public struct AegisConfiguration: Sendable {
             stepAttempts: max(1, attempts),
             retryBaseDelay: try duration("AEGIS_RETRY_BASE", default: .seconds(1)),
             timerPollInterval: try duration("AEGIS_TIMER_POLL", default: .seconds(1)),
-            dueCheckInterval: try duration("AEGIS_DUE_CHECK_INTERVAL", default: .seconds(86_400))
+            dueCheckInterval: try duration("AEGIS_DUE_CHECK_INTERVAL", default: .seconds(86_400)),
+            shutdownGrace: try shutdownGrace()
         )
     }
 }

@@ -19,9 +19,21 @@ public struct AppContext: Sendable {
     /// Closes what the adapters opened (HTTP clients with their own connection pools).
     let closers: [@Sendable () async -> Void]
 
-    /// Closes the adapters' clients. Every front end calls it once it is done with the app.
+    /// Closes the adapters' clients, all at once, each within ``BoundedShutdown/clientCloseLimit``
+    /// (a client that does not close in time is left to the process's exit). Every front end
+    /// calls it once it is done with the app.
     public func shutdown() async {
-        for close in closers { await close() }
+        let logger = self.logger
+        await withTaskGroup(of: Void.self) { group in
+            for (index, close) in closers.enumerated() {
+                group.addTask {
+                    if !(await finishWithin(BoundedShutdown.clientCloseLimit, "adapter client \(index) to close", close)) {
+                        logger.warning("an adapter's client did not close in time; leaving it to the process exit",
+                                       metadata: ["client": "\(index)", "limit": "\(BoundedShutdown.clientCloseLimit)"])
+                    }
+                }
+            }
+        }
     }
 
     /// Builds the app. `events` receives the engine's events (a chat presenter, or nothing for the CLI).

@@ -44,14 +44,13 @@ public enum ShellApp {
         let banner = "aegis-rotate shell: AEGIS_ENV=\(app.environment.rawValue) (\(where_)), state \(configuration.stateURL), \(app.inventory.definitions.count) secrets.\(seededNote)"
         let session = ShellSession(handler: CommandHandler(engine: app.engine), engine: app.engine, output: output,
                                    workspace: workspace, banner: banner, lines: lines)
-        let scheduler = TimerScheduler(state: app.state, engine: app.engine, pollInterval: app.settings.timerPollInterval, logger: logger)
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+        let scheduler = TimerScheduler(state: app.state, engine: app.engine, pollInterval: app.settings.timerPollInterval,
+                                       shutdownGrace: app.settings.shutdownGrace, logger: logger)
+        let group = ServiceGroup(configuration: BoundedShutdown.configuration(
             services: [
-                .init(service: app.engine),
-                .init(service: scheduler),
+                .init(service: ConcurrentServices([app.engine, scheduler])),
                 .init(service: session, successTerminationBehavior: .gracefullyShutdownGroup),
             ],
-            gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
     }

@@ -55,7 +55,8 @@ public struct SlackBot: Sendable {
         let socket = SocketModeClient(api: web.with(token: appToken),
                                       configuration: socketConfiguration ?? SocketModeConfiguration(connections: connections),
                                       handler: router, logger: logger)
-        let scheduler = TimerScheduler(state: context.state, engine: context.engine, pollInterval: context.settings.timerPollInterval, logger: logger)
+        let scheduler = TimerScheduler(state: context.state, engine: context.engine, pollInterval: context.settings.timerPollInterval,
+                                       shutdownGrace: context.settings.shutdownGrace, logger: logger)
         return SlackBot(context: context, socket: socket, web: web, scheduler: scheduler, presenter: presenter, logger: logger,
                         operations: operations, registry: registry)
     }
@@ -87,7 +88,9 @@ public struct SlackBot: Sendable {
         return problems
     }
 
-    /// Runs until SIGTERM/SIGINT (or the task is cancelled); in-flight work stops at a step boundary.
+    /// Runs until SIGTERM/SIGINT (or the task is cancelled) and returns within ``BoundedShutdown``'s
+    /// limits: the sockets close at once, a running step gets the shutdown grace and is then left
+    /// for the next start, the adapters' clients get a second to close.
     public func run() async throws {
         do {
             try await runServices()
@@ -104,9 +107,10 @@ public struct SlackBot: Sendable {
         if let sandbox = context.sandbox { _ = try await sandbox.seed(context.inventory) }
         let identity = try await web.authTest()
         logger.notice("aegis-rotate bot starting", metadata: ["slack.bot_user": "\(identity.userID)", "aegis.env": "\(context.environment.rawValue)"])
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: context.engine), .init(service: scheduler), .init(service: socket)] + operationsServices(),
-            gracefulShutdownSignals: [.sigterm, .sigint],
+        // Shut down in reverse: operations endpoints, then the sockets (no new envelopes), then the
+        // engine and the timers together.
+        let group = ServiceGroup(configuration: BoundedShutdown.configuration(
+            services: [.init(service: ConcurrentServices([context.engine, scheduler])), .init(service: socket)] + operationsServices(),
             logger: logger))
         try await group.run()
     }

@@ -1,5 +1,6 @@
 import AegisAWS
 import AegisCore
+import AegisTestServers
 import Foundation
 import Testing
 
@@ -52,7 +53,7 @@ struct BotocoreCrossCheckTests {
     ]
 
     @Test("Swift and botocore sign identically", arguments: cases)
-    func crossCheck(_ request: Case) throws {
+    func crossCheck(_ request: Case) async throws {
         var spec: [String: Any] = [
             "method": request.method, "url": request.url,
             "headers": request.headers.map { [$0.name, $0.value] }, "body": request.body,
@@ -62,8 +63,12 @@ struct BotocoreCrossCheckTests {
         if let token = request.token { spec["token"] = token }
         if let expires = request.presignExpires { spec["mode"] = "query"; spec["expires"] = expires }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("botocore_sign.py").path
-        let output = try PythonProcess.run([script], input: try JSONSerialization.data(withJSONObject: spec))
-        let botocore = try #require(try JSONSerialization.jsonObject(with: output) as? [String: String])
+        let python = try TestProcess.python([script], input: true)
+        python.write(Array(try JSONSerialization.data(withJSONObject: spec)))
+        python.closeInput()
+        let status = try await python.waitForExit(timeout: .seconds(30))
+        #expect(status == 0, "botocore_sign.py exited \(status): \(python.stderr)")
+        let botocore = try #require(try JSONSerialization.jsonObject(with: Data(python.stdout.utf8)) as? [String: String])
 
         let credentials = AWSCredentials(accessKeyID: Self.accessKey, secretAccessKey: SecretValue(utf8: Self.secretKey),
                                          sessionToken: request.token.map(SecretValue.init(utf8:)))

@@ -25,20 +25,20 @@ struct CrashRecoveryTests {
     @Test("a grace timer due while the bot was down fires after the restart")
     func graceTimerSurvivesRestart() async throws {
         let workspace = try Workspace()
-        let first = try ProcessDriver(arguments: ["shell"], workspace: workspace, environment: ["AEGIS_JWT_GRACE": "1s"])
+        let first = try workspace.start(["shell"], environment: ["AEGIS_JWT_GRACE": "1s"])
         for line in ["/rotate jwt", "/as carol", "approve R-1", "/wait", "/quit"] { first.send(line) }
-        #expect(try first.waitForExit() == 0)
+        #expect(try await first.waitForExit() == 0)
         #expect(first.stdout.contains("🎉 R-1 completed"))
         let inspector = SandboxInspector(workspace)
         #expect(try await inspector.config()["jwt.previous_signing_key"] != nil)
         try await Task.sleep(for: .milliseconds(1_500))
 
-        let second = try ProcessDriver(arguments: ["shell"], workspace: workspace, environment: ["AEGIS_JWT_GRACE": "1s"])
-        try second.waitFor("🧹 Grace period over for R-1: removed jwt.previous_signing_key", timeout: 20)
+        let second = try workspace.start(["shell"], environment: ["AEGIS_JWT_GRACE": "1s"])
+        try await second.waitForOutput("🧹 Grace period over for R-1: removed jwt.previous_signing_key", timeout: .seconds(20))
         second.closeInput()
-        #expect(try second.waitForExit() == 0)
+        #expect(try await second.waitForExit() == 0)
         #expect(try await inspector.config()["jwt.previous_signing_key"] == nil)
-        #expect(try workspace.run(["audit", "verify"]).status == 0)
+        #expect(try await workspace.run(["audit", "verify"]).status == 0)
     }
 
     func crashAndRecover(at point: String, failRestartOnce: Bool) async throws {
@@ -48,8 +48,8 @@ struct CrashRecoveryTests {
         if failRestartOnce {
             environment["AEGIS_LOCAL_RESTART_COMMAND"] = "if [ -e \(flag.path) ]; then rm \(flag.path); exit 1; fi"
         }
-        let first = try ProcessDriver(arguments: ["shell"], workspace: workspace, environment: environment.merging(["AEGIS_CRASH_POINT": point]) { $1 })
-        try first.waitFor("You are alice")
+        let first = try workspace.start(["shell"], environment: environment.merging(["AEGIS_CRASH_POINT": point]) { $1 })
+        try await first.waitForOutput("You are alice")
         let inspector = SandboxInspector(workspace)
         let original = try #require(try await inspector.stage(.current))
         let originalValue = try #require(try await inspector.value(original))
@@ -57,12 +57,12 @@ struct CrashRecoveryTests {
         first.send("/rotate jwt crash test")
         first.send("/as carol")
         first.send("approve R-1")
-        #expect(try first.waitForExit(timeout: 60) == -SIGKILL, "expected SIGKILL at \(point)\n\(first.stdout)\n\(first.stderr)")
+        #expect(try await first.waitForExit(timeout: .seconds(60)) == -SIGKILL, "expected SIGKILL at \(point)\n\(first.stdout)\n\(first.stderr)")
 
-        let second = try ProcessDriver(arguments: ["shell"], workspace: workspace, environment: environment)
+        let second = try workspace.start(["shell"], environment: environment)
         second.closeInput()
-        #expect(try second.waitForExit(timeout: 60) == 0, "\(second.stderr)")
-        let status = try workspace.run(["status", "R-1"])
+        #expect(try await second.waitForExit(timeout: .seconds(60)) == 0, "\(second.stderr)")
+        let status = try await workspace.run(["status", "R-1"])
         let final = status.stdout.split(separator: "\n").first.map(String.init) ?? ""
         let completed = final.hasSuffix(": completed")
         let rolledBack = final.hasSuffix(": rolled back")
@@ -83,7 +83,7 @@ struct CrashRecoveryTests {
             #expect(config["jwt.previous_signing_key"] == nil)
             #expect(try await inspector.stage(.pending) == nil)
         }
-        #expect(try workspace.run(["audit", "verify"]).status == 0)
+        #expect(try await workspace.run(["audit", "verify"]).status == 0)
         let leaks = LeakScanner.leaks(of: try await inspector.allSecretValues(),
                                       in: LeakScanner.haystacks(workspace, outputs: [first.stdout, first.stderr, second.stdout, second.stderr]))
         #expect(leaks.isEmpty, "secret values found in: \(leaks)")

@@ -9,23 +9,23 @@ struct ShellSessionTests {
     @Test("request, refused approvals, approval, every step, grace clean-up, audit verify and tamper detection, no leaks")
     func fullSession() async throws {
         let workspace = try Workspace()
-        let shell = try ProcessDriver(arguments: ["shell"], workspace: workspace, environment: ["AEGIS_JWT_GRACE": "2s"])
-        try shell.waitFor("You are alice")
+        let shell = try workspace.start(["shell"], environment: ["AEGIS_JWT_GRACE": "2s"])
+        try await shell.waitForOutput("You are alice")
         shell.send("/rotate jwt quarterly rotation")
-        try shell.waitFor("[ Approve ] type: approve R-1", count: 2)
+        try await shell.waitForOutput("[ Approve ] type: approve R-1", count: 2)
         shell.send("approve R-1")
-        try shell.waitFor("You requested R-1; a second person from #security-ops must approve it.")
+        try await shell.waitForOutput("You requested R-1; a second person from #security-ops must approve it.")
         shell.send("/as bob")
         shell.send("approve R-1")
-        try shell.waitFor("Only members of #security-ops can approve rotations, and you are not one.")
+        try await shell.waitForOutput("Only members of #security-ops can approve rotations, and you are not one.")
         shell.send("/as carol")
         shell.send("approve R-1")
-        try shell.waitFor("✅ Approved by carol")
+        try await shell.waitForOutput("✅ Approved by carol")
         for (index, step) in ["generate", "deploy-config", "restart", "verify", "promote", "grace-cleanup"].enumerated() {
-            try shell.waitFor("✓ Step \(index + 1)/6 `\(step)`")
+            try await shell.waitForOutput("✓ Step \(index + 1)/6 `\(step)`")
         }
-        try shell.waitFor("Verification after rotation (R-1): passed")
-        try shell.waitFor("🎉 R-1 completed")
+        try await shell.waitForOutput("Verification after rotation (R-1): passed")
+        try await shell.waitForOutput("🎉 R-1 completed")
 
         let inspector = SandboxInspector(workspace)
         let current = try #require(try await inspector.stage(.current))
@@ -36,14 +36,14 @@ struct ShellSessionTests {
         #expect(config["jwt.previous_signing_key"] == (try await inspector.value(previous)))
         #expect(config["jwt.signing_key_id"] == current)
 
-        try shell.waitFor("🧹 Grace period over for R-1: removed jwt.previous_signing_key", timeout: 20)
+        try await shell.waitForOutput("🧹 Grace period over for R-1: removed jwt.previous_signing_key", timeout: .seconds(20))
         config = try await inspector.config()
         #expect(config["jwt.previous_signing_key"] == nil)
         #expect(config["jwt.signing_key"] == (try await inspector.value(current)))
         shell.closeInput()
-        #expect(try shell.waitForExit() == 0)
+        #expect(try await shell.waitForExit() == 0)
 
-        let verified = try workspace.run(["audit", "verify"])
+        let verified = try await workspace.run(["audit", "verify"])
         #expect(verified.status == 0, "\(verified.stderr)")
         #expect(verified.stdout.contains("audit log intact"))
 
@@ -60,7 +60,7 @@ struct ShellSessionTests {
         }
         try queue.close()
         #expect(flipped > 0)
-        let tampered = try workspace.run(["audit", "verify"])
+        let tampered = try await workspace.run(["audit", "verify"])
         #expect(tampered.status == 1)
         #expect(tampered.stderr.contains("record #\(flipped)"), "\(tampered.stderr)")
     }
@@ -77,9 +77,9 @@ struct ShellSessionTests {
     }
 
     @Test("bad input gets clear answers and never crashes the shell")
-    func badInput() throws {
+    func badInput() async throws {
         let workspace = try Workspace()
-        let shell = try ProcessDriver(arguments: ["shell"], workspace: workspace, environment: [:])
+        let shell = try workspace.start(["shell"], environment: [:])
         let lines = [
             "/rotate okat", "/rotate", "approve R-7", "/as mallory", "hello bot", "/rotate --leaked okta",
             "/rotate jwt --force", "/rotate status R-99", "/rotate history nope", "/rotate cancel", "/rotate postgres",
@@ -87,7 +87,7 @@ struct ShellSessionTests {
         ]
         for line in lines { shell.send(line) }
         shell.closeInput()
-        #expect(try shell.waitForExit() == 0, "\(shell.stderr)")
+        #expect(try await shell.waitForExit() == 0, "\(shell.stderr)")
         let out = shell.stdout
         #expect(out.contains("I don't know a secret called `okat`. Did you mean `okta-api-token`?"))
         #expect(out.contains("/rotate <secret> [--leaked] [reason…]"))
@@ -104,5 +104,23 @@ struct ShellSessionTests {
         #expect(out.contains("Usage: deny R-3"))
         #expect(out.contains("Usage: /sleep 3s"))
         #expect(out.contains("Bye."))
+    }
+}
+
+@Suite("Shell help")
+struct ShellHelpTests {
+    @Test("/rotate help lists the commands and every secret with its aliases")
+    func helpNamesTheSecrets() async throws {
+        let workspace = try Workspace()
+        let shell = try workspace.start(["shell"])
+        shell.send("/rotate help")
+        shell.closeInput()
+        #expect(try await shell.waitForExit(timeout: .seconds(30)) == 0)
+        #expect(shell.stdout.contains("/rotate list"))
+        #expect(shell.stdout.contains("Secrets you can rotate"))
+        for line in ["`okta-api-token` (`okta`)", "`postgres-password` (`postgres`, `db`)", "`aws-iam-access-keys` (`aws-iam`, `iam`)",
+                     "`entra-client-secret` (`entra`)", "`jwt-signing-key` (`jwt`)"] {
+            #expect(shell.stdout.contains(line), "help does not list \(line):\n\(shell.stdout)")
+        }
     }
 }

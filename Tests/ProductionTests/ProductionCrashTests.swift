@@ -51,18 +51,18 @@ struct ProductionCrashTests {
         // 1. Request and approve; the engine SIGKILLs itself right after the step is recorded done.
         let first = try scenario.shell(extra.merging(["AEGIS_CRASH_POINT": point]) { $1 })
         for line in ["/rotate \(secret) crash test", "/as carol", "approve R-1"] { first.send(line) }
-        let crashed = try first.waitForExit(timeout: 60)
+        let crashed = try await first.waitForExit(timeout: .seconds(60))
         #expect(crashed == -SIGKILL, "expected SIGKILL at \(point)\n\(first.stdout)\n\(first.stderr)")
         #expect(first.stderr.contains("crash point \(point) reached"), "\(first.stderr)")
 
         // 2. A new shell resumes the rotation; at end of input it waits until no rotation runs.
         let second = try scenario.shell(extra)
         second.closeInput()
-        let recovered = try second.waitForExit(timeout: 90)
+        let recovered = try await second.waitForExit(timeout: .seconds(90))
         #expect(recovered == 0, "recovery after \(point) exited \(recovered)\n\(second.stdout)\n\(second.stderr)")
 
         // 3. The rotation finished.
-        let status = try scenario.status("R-1")
+        let status = try await scenario.status("R-1")
         #expect(status.hasSuffix(": completed"), "after \(point): \(status)\n\(second.stdout)")
 
         // 4. The store: AWSCURRENT is the new version, AWSPREVIOUS the old, nothing left pending.
@@ -83,7 +83,7 @@ struct ProductionCrashTests {
         try await expectRestartedAfterChange(strategy, scenario: scenario, point: point)
 
         // 7. The audit chain holds; no secret value in anything either run wrote.
-        let audit = try scenario.workspace.run(["audit", "verify"], environment: scenario.environment())
+        let audit = try await scenario.workspace.run(["audit", "verify"], environment: scenario.environment())
         #expect(audit.status == 0, "audit verify after \(point): \(audit.stdout)\(audit.stderr)")
         var values = try await scenario.allSecretValues()
         if let requirepass { values.append(requirepass.adminPassword) }

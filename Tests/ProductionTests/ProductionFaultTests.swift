@@ -18,7 +18,7 @@ struct ProductionFaultTests {
         try await Scenario.with { scenario in
             // The JWT rotation's first Kubernetes call is deploy-config reading the configmap.
             await scenario.kube.failNext(2, status: 500)
-            let run = try scenario.rotateInShell("jwt", environment: ["AEGIS_STEP_ATTEMPTS": "3"])
+            let run = try await scenario.rotateInShell("jwt", environment: ["AEGIS_STEP_ATTEMPTS": "3"])
             #expect(run.stdout.contains("🎉 R-1 completed"), "\(run.stdout)")
             let log = try String(contentsOf: scenario.workspace.logFile, encoding: .utf8)
             #expect(log.components(separatedBy: "step failed transiently, retrying").count - 1 == 2, "two retries logged")
@@ -37,7 +37,7 @@ struct ProductionFaultTests {
             // The PostgreSQL rotation's first Kubernetes call is the restart, after the role's
             // password and the store's AWSCURRENT have changed. Three attempts, three 500s.
             await scenario.kube.failNext(3, status: 500)
-            let run = try scenario.rotateInShell("postgres", environment: ["AEGIS_STEP_ATTEMPTS": "3"])
+            let run = try await scenario.rotateInShell("postgres", environment: ["AEGIS_STEP_ATTEMPTS": "3"])
             #expect(run.stdout.contains("✗ Step 4/5 `restart` failed"), "\(run.stdout)")
             #expect(run.stdout.contains("HTTP 500") || run.stdout.contains("500"), "the failure names the answer")
             #expect(run.stdout.contains("↺ R-1 rolled back"))
@@ -75,7 +75,7 @@ struct ProductionFaultTests {
                 return log.contains("transient failure, retrying") && log.contains("undo promote")
             }
             kill(moto, SIGCONT)
-            #expect(try shell.waitForExit(timeout: 90) == 0, "\(shell.stderr)")
+            #expect(try await shell.waitForExit(timeout: .seconds(90)) == 0, "\(shell.stderr)")
             #expect(shell.stdout.contains("Verification after rotation (R-1): FAILED"), "\(shell.stdout)")
             #expect(shell.stdout.contains("AWS Secrets Manager GetSecretValue: RequestTimeout"), "the check says why it failed")
             #expect(shell.stdout.contains("current moved back to \(old)"), "the escalation says what was restored")
@@ -95,7 +95,7 @@ struct ProductionFaultTests {
             let oldValue = try #require(try await scenario.value("postgres-password", old))
             let wrong = "wrong-admin-password-\(UUID().uuidString)"
             let postgres = scenario.world.postgres
-            let run = try scenario.rotateInShell("postgres", environment: [
+            let run = try await scenario.rotateInShell("postgres", environment: [
                 "DATABASE_URL": "postgres://postgres:\(wrong)@127.0.0.1:\(postgres.port)/postgres?sslmode=disable"])
             #expect(run.stdout.contains("✗ Step 2/5 `alter-role-password` failed"), "\(run.stdout)")
             #expect(run.stdout.contains("login as role 'postgres' (DATABASE_URL)"), "the message names the setting to fix")
@@ -118,6 +118,6 @@ struct ProductionFaultTests {
             if await condition() { return }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw DriverError("timed out waiting for: \(what)")
+        throw ServerError("timed out waiting for: \(what)")
     }
 }

@@ -20,9 +20,9 @@ struct ProductionRollbackTests {
                                                         2: .init(components: ["database": "ok"])])
             defer { watcher.cancel() }
 
-            let run = try scenario.rotateInShell("postgres")
+            let run = try await scenario.rotateInShell("postgres")
             #expect(run.stdout.contains("↺ R-1 rolled back"), "\(run.stdout)")
-            #expect(try scenario.status().hasSuffix(": rolled back"))
+            #expect(try await scenario.status().hasSuffix(": rolled back"))
             // The store: AWSCURRENT is the old version again, nothing left pending.
             #expect(try await scenario.version("postgres-password", .current) == old)
             #expect(try await scenario.version("postgres-password", .pending) == nil)
@@ -38,7 +38,7 @@ struct ProductionRollbackTests {
             #expect(run.stdout.contains("health .components.database"))
             #expect(run.stdout.contains("set the role's password back to the AWSPREVIOUS version of aegis/db-password"))
             #expect(run.stdout.contains("password set back to version \(old)"))
-            let audit = try scenario.workspace.run(["audit", "verify"], environment: scenario.environment())
+            let audit = try await scenario.workspace.run(["audit", "verify"], environment: scenario.environment())
             #expect(audit.status == 0, "\(audit.stderr)")
             let leaks = try await scenario.leaks(outputs: [run.stdout, run.stderr])
             #expect(leaks.isEmpty, "secret values found in: \(leaks)")
@@ -56,7 +56,7 @@ struct ProductionRollbackTests {
             ])
             defer { watcher.cancel() }
 
-            let run = try scenario.rotateInShell("jwt")
+            let run = try await scenario.rotateInShell("jwt")
             #expect(run.stdout.contains("↺ R-1 rolled back"), "\(run.stdout)")
             #expect(try await scenario.version("jwt-signing-key", .current) == old)
             #expect(try await scenario.version("jwt-signing-key", .pending) == nil)

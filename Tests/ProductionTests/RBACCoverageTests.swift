@@ -74,7 +74,7 @@ struct RBACCoverageTests {
         try await Scenario.with { scenario in
             let driver = try scenario.shell()
             for line in ["/rotate jwt --leaked rbac test", "/as carol", "approve R-1", "/wait", "/quit"] { driver.send(line) }
-            #expect(try driver.waitForExit(timeout: 120) == 0)
+            #expect(try await driver.waitForExit(timeout: .seconds(120)) == 0)
             #expect(driver.stdout.contains("🎉 R-1 completed"), "\(driver.stdout)")
             let calls = Set(await scenario.kube.requests.compactMap(Call.init))
             let kinds = Set(calls.map(\.verb))
@@ -86,7 +86,7 @@ struct RBACCoverageTests {
     }
 
     @Test("the check can fail: a call outside the Role is reported")
-    func negativeControl() throws {
+    func negativeControl() async throws {
         let rules = try Self.roleRules()
         let secretRead = FakeKubeRequest(method: "GET", path: "/api/v1/namespaces/aegis/secrets/aegis-config", query: [:],
                                          contentType: "", hadBearerToken: true)

@@ -15,7 +15,7 @@ struct ShellProviderRotationTests {
             let oldValue = try #require(try await scenario.value("postgres-password", stage: .current))
             #expect(await scenario.postgresAccepts(oldValue))
 
-            let run = try scenario.rotateInShell("postgres")
+            let run = try await scenario.rotateInShell("postgres")
             #expect(run.stdout.contains("🎉 R-1 completed"), "\(run.stdout)")
             let newValue = try #require(try await scenario.value("postgres-password", stage: .current))
             #expect(newValue != oldValue && newValue.count == 32)
@@ -38,7 +38,7 @@ struct ShellProviderRotationTests {
             // Stop the bot right after the restart: this is the switch, when old and new pods coexist.
             let first = try scenario.shell(["AEGIS_CRASH_POINT": "after:restart"])
             for line in ["/rotate redis end-to-end test", "/as carol", "approve R-1"] { first.send(line) }
-            #expect(try first.waitForExit(timeout: 60) == -SIGKILL, "\(first.stdout)")
+            #expect(try await first.waitForExit(timeout: .seconds(60)) == -SIGKILL, "\(first.stdout)")
             let newValue = try #require(try await scenario.value("redis-auth-token", stage: .current))
             #expect(newValue != oldValue)
             #expect(await scenario.redisAccepts(oldValue), "old pods keep working during the switch")
@@ -46,8 +46,8 @@ struct ShellProviderRotationTests {
 
             let second = try scenario.shell()
             second.closeInput()
-            #expect(try second.waitForExit(timeout: 60) == 0, "\(second.stderr)")
-            #expect(try scenario.status().hasSuffix(": completed"))
+            #expect(try await second.waitForExit(timeout: .seconds(60)) == 0, "\(second.stderr)")
+            #expect(try await scenario.status().hasSuffix(": completed"))
             #expect(await scenario.redisAccepts(newValue))
             #expect(!(await scenario.redisAccepts(oldValue)), "the old password is gone once verification passed")
             let leaks = try await scenario.leaks(outputs: [first.stdout, first.stderr, second.stdout, second.stderr])
@@ -61,7 +61,7 @@ struct ShellProviderRotationTests {
             let old = try #require(scenario.initialVersions["aws-iam-access-keys"])
             let oldKey = try #require(try await scenario.iamKeys().keys.first)
 
-            let run = try scenario.rotateInShell("iam", environment: ["AEGIS_IAM_GRACE": "2s"])
+            let run = try await scenario.rotateInShell("iam", environment: ["AEGIS_IAM_GRACE": "2s"])
             #expect(run.stdout.contains("🎉 R-1 completed"), "\(run.stdout)")
             let new = try #require(try await scenario.version("aws-iam-access-keys", .current))
             #expect(new != old)
@@ -73,9 +73,9 @@ struct ShellProviderRotationTests {
 
             try await Task.sleep(for: .seconds(2))
             let later = try scenario.shell(["AEGIS_IAM_GRACE": "2s"])
-            try later.waitFor("deleted old access key \(oldKey) of aegis-api after the grace period", timeout: 30)
+            try await later.waitForOutput("deleted old access key \(oldKey) of aegis-api after the grace period", timeout: .seconds(30))
             later.closeInput()
-            #expect(try later.waitForExit() == 0)
+            #expect(try await later.waitForExit() == 0)
             keys = try await scenario.iamKeys()
             #expect(keys[oldKey] == nil, "the old key is deleted")
             #expect(keys.count == 1)
@@ -93,7 +93,7 @@ struct ShellProviderRotationTests {
         try await Scenario.with(edit: CommandsEdits.postgresAWSManaged) { scenario in
             let old = try #require(scenario.initialVersions["postgres-password"])
             let oldValue = try #require(try await scenario.value("postgres-password", old))
-            let run = try scenario.rotateInShell("postgres")
+            let run = try await scenario.rotateInShell("postgres")
             #expect(run.stdout.contains("auto-rotation failed"), "\(run.stdout)")
             #expect(run.stdout.contains("became AWSCURRENT without a value"))
             #expect(run.stdout.contains("↺ R-1 rolled back"))
@@ -109,7 +109,7 @@ struct ShellProviderRotationTests {
     @Test("due in production reads Secrets Manager: seeded secrets are ok with a date; a missing secret is unknown with the reason")
     func dueFromSecretsManager() async throws {
         try await Scenario.with { scenario in
-            let result = try scenario.workspace.run(["due", "--json"], environment: scenario.environment())
+            let result = try await scenario.workspace.run(["due", "--json"], environment: scenario.environment())
             #expect(result.status == 0, "\(result.stderr)")
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .iso8601

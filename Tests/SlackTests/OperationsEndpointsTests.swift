@@ -66,10 +66,10 @@ struct OperationsEndpointsTests {
             #expect(Self.sample(try await Self.get(port, "/metrics").body, "aegis_slack_reconnects_total")
                     > Self.sample(after, "aegis_slack_reconnects_total"))
         } catch {
-            await harness.stop()
+            try? await harness.stop()
             throw error
         }
-        await harness.stop()
+        try await harness.stop()
     }
 
     @Test("AEGIS_OPS_ADDRESS: host:port, off, and a clear error otherwise")

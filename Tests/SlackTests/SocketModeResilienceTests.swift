@@ -11,93 +11,94 @@ import Testing
 struct SocketModeResilienceTests {
     @Test("a lost ack is redelivered by Slack and handled once; a redelivered trigger too")
     func redelivery() async throws {
-        let harness = try await SlackHarness.start(redeliverAfter: .seconds(1))
-        defer { Task { await harness.stop() } }
-        let fake = harness.fake
-        await fake.loseAcks(1)
-        let envelope = try await fake.slashCommand(user: People.alice, channel: People.ops, text: "jwt")
-        _ = try await fake.waitForAck(envelope, timeout: .seconds(10))
-        #expect(await fake.transcript.contains("\"retry_attempt\":1"))
-        _ = try await harness.requestMessage("R-1")
+        try await SlackHarness.with(redeliverAfter: .seconds(1)) { harness in
+            let fake = harness.fake
+            await fake.loseAcks(1)
+            let envelope = try await fake.slashCommand(user: People.alice, channel: People.ops, text: "jwt")
+            _ = try await fake.waitForAck(envelope, timeout: .seconds(10))
+            #expect(await fake.transcript.contains("\"retry_attempt\":1"))
+            _ = try await harness.requestMessage("R-1")
 
-        let payload: JSONValue = ["user_id": .string(People.bob), "channel_id": .string(People.ops), "command": "/rotate",
-                                  "text": "dev-jwt", "trigger_id": "4242.4242"]
-        let one = try await fake.sendEnvelope(type: "slash_commands", payload: payload, acceptsResponsePayload: true)
-        let two = try await fake.sendEnvelope(type: "slash_commands", payload: payload, acceptsResponsePayload: true)
-        _ = try await fake.waitForAck(one)
-        _ = try await fake.waitForAck(two)
-        _ = try await fake.waitForMessage("R-2") { $0.text.contains("Rotation R-2 ") }
-        try await Task.sleep(for: .milliseconds(500))
-        #expect(await harness.messages(in: People.ops).filter { $0.text.hasPrefix("Rotation R-") }.count == 2)
-        #expect(await fake.ephemerals.filter { $0.text.contains("already has an open rotation") }.isEmpty)
-        #expect(harness.bot.socket.stats.duplicatesIgnored >= 2, "the lost ack's redelivery and the repeated trigger")
+            let payload: JSONValue = ["user_id": .string(People.bob), "channel_id": .string(People.ops), "command": "/rotate",
+                                      "text": "dev-jwt", "trigger_id": "4242.4242"]
+            let one = try await fake.sendEnvelope(type: "slash_commands", payload: payload, acceptsResponsePayload: true)
+            let two = try await fake.sendEnvelope(type: "slash_commands", payload: payload, acceptsResponsePayload: true)
+            _ = try await fake.waitForAck(one)
+            _ = try await fake.waitForAck(two)
+            _ = try await fake.waitForMessage("R-2") { $0.text.contains("Rotation R-2 ") }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(await harness.messages(in: People.ops).filter { $0.text.hasPrefix("Rotation R-") }.count == 2)
+            #expect(await fake.ephemerals.filter { $0.text.contains("already has an open rotation") }.isEmpty)
+            #expect(harness.bot.socket.stats.duplicatesIgnored >= 2, "the lost ack's redelivery and the repeated trigger")
+        }
     }
 
     @Test("refresh_requested mid-rotation: new connection first, envelopes during the switch acked, rotation finishes")
     func refreshDuringRotation() async throws {
-        let harness = try await SlackHarness.start(environment: ["AEGIS_LOCAL_RESTART_COMMAND": "sleep 1"])
-        defer { Task { await harness.stop() } }
-        let fake = harness.fake
-        let request = try await harness.requestAndApprove("jwt")
-        try await harness.waitForThread(request, containing: "Step 2/6")
-        await fake.disconnect(reason: "refresh_requested")
-        var during: [String] = []
-        for _ in 0..<5 {
-            during.append(try await fake.slashCommand(user: People.bob, channel: People.ops, text: "status"))
-            try await Task.sleep(for: .milliseconds(30))
+        try await SlackHarness.with(environment: ["AEGIS_LOCAL_RESTART_COMMAND": "sleep 1"]) { harness in
+            let fake = harness.fake
+            let request = try await harness.requestAndApprove("jwt")
+            try await harness.waitForThread(request, containing: "Step 2/6")
+            await fake.disconnect(reason: "refresh_requested")
+            var during: [String] = []
+            for _ in 0..<5 {
+                during.append(try await fake.slashCommand(user: People.bob, channel: People.ops, text: "status"))
+                try await Task.sleep(for: .milliseconds(30))
+            }
+            try await fake.waitUntil("a second connection") { await $0.connectionsOpened == 2 }
+            try await fake.waitUntil("old socket closed") { await $0.openSockets == 1 }
+            for id in during { _ = try await fake.waitForAck(id) }
+            try await fake.waitUntil("5 status answers") { fake in await fake.ephemerals.filter { $0.user == People.bob }.count == 5 }
+            try await harness.waitForThread(request, containing: "R-1 completed", timeout: .seconds(30))
+            #expect(harness.bot.socket.stats.connected == 1)
         }
-        try await fake.waitUntil("a second connection") { await $0.connectionsOpened == 2 }
-        try await fake.waitUntil("old socket closed") { await $0.openSockets == 1 }
-        for id in during { _ = try await fake.waitForAck(id) }
-        try await fake.waitUntil("5 status answers") { fake in await fake.ephemerals.filter { $0.user == People.bob }.count == 5 }
-        try await harness.waitForThread(request, containing: "R-1 completed", timeout: .seconds(30))
-        #expect(harness.bot.socket.stats.connected == 1)
     }
 
     @Test("a dropped socket reconnects with backoff; failing apps.connections.open is retried")
     func droppedSocket() async throws {
-        let harness = try await SlackHarness.start()
-        defer { Task { await harness.stop() } }
-        let fake = harness.fake
-        await fake.failConnectionsOpen(times: 3)
-        await fake.dropSockets()
-        try await fake.waitUntil(timeout: .seconds(20), "reconnected") { fake in
-            let open = await fake.openSockets
-            let opened = await fake.connectionsOpened
-            return open == 1 && opened == 2
+        try await SlackHarness.with() { harness in
+            let fake = harness.fake
+            await fake.failConnectionsOpen(times: 3)
+            await fake.dropSockets()
+            try await fake.waitUntil(timeout: .seconds(20), "reconnected") { fake in
+                let open = await fake.openSockets
+                let opened = await fake.connectionsOpened
+                return open == 1 && opened == 2
+            }
+            let opens = await fake.calls.filter { $0.method == "apps.connections.open" }.count
+            #expect(opens == 5)
+            try await fake.slashCommand(user: People.alice, channel: People.ops, text: "list")
+            try await harness.waitForEphemeral(People.alice, containing: "jwt-signing-key")
+            #expect(harness.bot.socket.stats.reconnects >= 1)
         }
-        let opens = await fake.calls.filter { $0.method == "apps.connections.open" }.count
-        #expect(opens == 5)
-        try await fake.slashCommand(user: People.alice, channel: People.ops, text: "list")
-        try await harness.waitForEphemeral(People.alice, containing: "jwt-signing-key")
-        #expect(harness.bot.socket.stats.reconnects >= 1)
     }
 
     @Test("429 with Retry-After on chat.postMessage and chat.update: delivered after the wait")
     func rateLimits() async throws {
-        let harness = try await SlackHarness.start()
-        defer { Task { await harness.stop() } }
-        let fake = harness.fake
-        await fake.rateLimit("chat.postMessage", times: 1, retryAfter: 1)
-        let started = ContinuousClock.now
-        try await fake.slashCommand(user: People.alice, channel: People.ops, text: "jwt")
-        let request = try await harness.requestMessage("R-1")
-        #expect(ContinuousClock.now - started >= .seconds(1))
-        await fake.rateLimit("chat.update", times: 2, retryAfter: 1)
-        try await fake.click(user: People.carol, channel: People.ops, message: request, actionID: "approve", value: "R-1")
-        try await harness.waitForThread(request, containing: "R-1 completed")
-        try await fake.waitUntil("final checklist") { fake in
-            await fake.messages.first { $0.ts == request.ts }?.allText.contains("✓ 6/6") == true
+        try await SlackHarness.with() { harness in
+            let fake = harness.fake
+            await fake.rateLimit("chat.postMessage", times: 1, retryAfter: 1)
+            let started = ContinuousClock.now
+            try await fake.slashCommand(user: People.alice, channel: People.ops, text: "jwt")
+            let request = try await harness.requestMessage("R-1")
+            #expect(ContinuousClock.now - started >= .seconds(1))
+            await fake.rateLimit("chat.update", times: 2, retryAfter: 1)
+            try await fake.click(user: People.carol, channel: People.ops, message: request, actionID: "approve", value: "R-1")
+            try await harness.waitForThread(request, containing: "R-1 completed")
+            try await fake.waitUntil("final checklist") { fake in
+                await fake.messages.first { $0.ts == request.ts }?.allText.contains("✓ 6/6") == true
+            }
+            #expect(await fake.rateLimitedCount == ["chat.postMessage": 1, "chat.update": 2])
         }
-        #expect(await fake.rateLimitedCount == ["chat.postMessage": 1, "chat.update": 2])
     }
 
     @Test("link_disabled stops the bot with a clear error")
     func linkDisabled() async throws {
         let harness = try await SlackHarness.start()
-        defer { Task { await harness.fake.stop() } }
         await harness.fake.disconnect(reason: "link_disabled")
-        let result = await harness.runner.result
+        let runner = harness.runner
+        let result = try await withDeadline(.seconds(10), "the bot to stop after link_disabled") { await runner.result }
+        await harness.fake.stop()
         guard case .failure(let error) = result else { Issue.record("the bot kept running"); return }
         #expect("\(error)".contains("link_disabled"))
     }
@@ -117,54 +118,54 @@ struct SocketModeResilienceTests {
 struct SocketModeLivenessTests {
     @Test("a half-open socket (no pongs, no FIN) is found by ping within seconds and replaced")
     func frozenSocket() async throws {
-        let harness = try await SlackHarness.start()
-        defer { Task { await harness.stop() } }
-        let fake = harness.fake
-        let started = ContinuousClock.now
-        await fake.freezeSockets()
-        try await fake.waitUntil(timeout: .seconds(15), "a new connection") { fake in
-            let opened = await fake.connectionsOpened
-            let open = await fake.openSockets
-            return opened == 2 && open == 1
+        try await SlackHarness.with() { harness in
+            let fake = harness.fake
+            let started = ContinuousClock.now
+            await fake.freezeSockets()
+            try await fake.waitUntil(timeout: .seconds(15), "a new connection") { fake in
+                let opened = await fake.connectionsOpened
+                let open = await fake.openSockets
+                return opened == 2 && open == 1
+            }
+            #expect(ContinuousClock.now - started < .seconds(8))
+            try await fake.slashCommand(user: People.alice, channel: People.ops, text: "help")
+            try await harness.waitForEphemeral(People.alice, containing: "/rotate list")
         }
-        #expect(ContinuousClock.now - started < .seconds(8))
-        try await fake.slashCommand(user: People.alice, channel: People.ops, text: "help")
-        try await harness.waitForEphemeral(People.alice, containing: "/rotate list")
     }
 
     @Test("two connections: Slack spreads envelopes across them; every one is acked and handled once")
     func twoConnections() async throws {
-        let harness = try await SlackHarness.start(environment: ["AEGIS_SOCKET_CONNECTIONS": "2"], connections: 2)
-        defer { Task { await harness.stop() } }
-        let fake = harness.fake
-        try await fake.waitUntil("two sockets") { await $0.openSockets == 2 }
-        var ids: [String] = []
-        for _ in 0..<6 { ids.append(try await fake.slashCommand(user: People.bob, channel: People.ops, text: "status")) }
-        for id in ids { _ = try await fake.waitForAck(id) }
-        try await fake.waitUntil("six answers") { fake in await fake.ephemerals.filter { $0.user == People.bob }.count == 6 }
-        #expect(harness.bot.socket.stats.connected == 2)
+        try await SlackHarness.with(environment: ["AEGIS_SOCKET_CONNECTIONS": "2"], connections: 2) { harness in
+            let fake = harness.fake
+            try await fake.waitUntil("two sockets") { await $0.openSockets == 2 }
+            var ids: [String] = []
+            for _ in 0..<6 { ids.append(try await fake.slashCommand(user: People.bob, channel: People.ops, text: "status")) }
+            for id in ids { _ = try await fake.waitForAck(id) }
+            try await fake.waitUntil("six answers") { fake in await fake.ephemerals.filter { $0.user == People.bob }.count == 6 }
+            #expect(harness.bot.socket.stats.connected == 2)
+        }
     }
 
     @Test("a failed rotation rolls back and escalates to #platform-support with what failed and what was restored")
     func escalation() async throws {
         let flag = FileManager.default.temporaryDirectory.appendingPathComponent("fail-\(UUID().uuidString)")
         FileManager.default.createFile(atPath: flag.path, contents: Data())
-        let harness = try await SlackHarness.start(environment: [
-            "AEGIS_LOCAL_RESTART_COMMAND": "if [ -e \(flag.path) ]; then rm \(flag.path); exit 1; fi"])
-        defer { Task { await harness.stop() } }
-        let fake = harness.fake
-        try await fake.slashCommand(user: People.alice, channel: People.ops, text: "jwt")
-        let request = try await harness.requestMessage("R-1")
-        try await fake.click(user: People.dave, channel: People.ops, message: request, actionID: "approve", value: "R-1")
-        let escalation = try await fake.waitForMessage("escalation") { $0.channel == People.platformSupport }
-        #expect(escalation.allText.contains("R-1 (jwt-signing-key) needs attention"))
-        #expect(escalation.allText.contains("step 'restart' failed"))
-        #expect(escalation.allText.contains("jwt.signing_key = version"))
-        #expect(escalation.allText.contains("Page the platform on-call"))
-        try await harness.waitForThread(request, containing: "Verification after rollback (R-1): passed")
-        try await harness.waitForThread(request, containing: "R-1 rolled back")
-        let leaks = await harness.leaks(of: try await harness.sandboxSecrets())
-        #expect(leaks.isEmpty, "secret values in: \(leaks)")
+        try await SlackHarness.with(environment: [
+            "AEGIS_LOCAL_RESTART_COMMAND": "if [ -e \(flag.path) ]; then rm \(flag.path); exit 1; fi"]) { harness in
+            let fake = harness.fake
+            try await fake.slashCommand(user: People.alice, channel: People.ops, text: "jwt")
+            let request = try await harness.requestMessage("R-1")
+            try await fake.click(user: People.dave, channel: People.ops, message: request, actionID: "approve", value: "R-1")
+            let escalation = try await fake.waitForMessage("escalation") { $0.channel == People.platformSupport }
+            #expect(escalation.allText.contains("R-1 (jwt-signing-key) needs attention"))
+            #expect(escalation.allText.contains("step 'restart' failed"))
+            #expect(escalation.allText.contains("jwt.signing_key = version"))
+            #expect(escalation.allText.contains("Page the platform on-call"))
+            try await harness.waitForThread(request, containing: "Verification after rollback (R-1): passed")
+            try await harness.waitForThread(request, containing: "R-1 rolled back")
+            let leaks = await harness.leaks(of: try await harness.sandboxSecrets())
+            #expect(leaks.isEmpty, "secret values in: \(leaks)")
+        }
     }
 }
 

@@ -47,8 +47,15 @@ public struct ShellSession: Service {
             if line == "/quit" || line == "/exit" { break }
             user = await dispatch(line, user: user)
         }
-        await engine.waitUntilIdle()
+        // At the end of input the session waits for running rotations; on SIGTERM it does not:
+        // the engine then gets its shutdown grace and leaves the rest for the next start.
+        if !Task.isShuttingDownGracefully { await waitUnlessShuttingDown { await self.engine.waitUntilIdle() } }
         await output.write("Bye.")
+    }
+
+    /// Runs a wait that SIGTERM ends at once.
+    func waitUnlessShuttingDown(_ wait: @escaping @Sendable () async -> Void) async {
+        try? await cancelWhenGracefulShutdown { await wait() }
     }
 
     /// Handles one line; returns who is typing afterwards.
@@ -68,11 +75,11 @@ public struct ShellSession: Service {
         case "/help", "help":
             await say(Self.help)
         case "/wait":
-            await engine.waitUntilIdle()
-            await say("No rotation is running.")
+            await waitUnlessShuttingDown { await self.engine.waitUntilIdle() }
+            await say(Task.isShuttingDownGracefully ? "Shutting down." : "No rotation is running.")
         case "/sleep":
             guard words.count == 2, let duration = try? DurationText.parse(words[1]) else { await say("Usage: /sleep 3s"); return user }
-            try? await Task.sleep(for: duration)
+            await waitUnlessShuttingDown { try? await Task.sleep(for: duration) }
         case "/rotate":
             await show(await handler.handle(text: words.dropFirst().joined(separator: " "), user: user, channel: workspace.channel), user: user)
         case "approve", "deny", "cancel":

@@ -16,6 +16,10 @@ public struct RotationSettings: Sendable {
     public var timerPollInterval: Duration
     /// How often overdue secrets are announced to the escalation channel.
     public var dueCheckInterval: Duration
+    /// After SIGTERM, how long a running step may go on before it is cancelled and left, as after
+    /// a crash, for the next start (``ShutdownGrace``). Kept short: the process must exit within
+    /// 10 s of SIGTERM whatever a provider does.
+    public var shutdownGrace: Duration
 
     public init(
         approvalTTL: Duration = .seconds(30 * 60),
@@ -26,7 +30,8 @@ public struct RotationSettings: Sendable {
         stepAttempts: Int = 3,
         retryBaseDelay: Duration = .seconds(1),
         timerPollInterval: Duration = .seconds(1),
-        dueCheckInterval: Duration = .seconds(86_400)
+        dueCheckInterval: Duration = .seconds(86_400),
+        shutdownGrace: Duration = .seconds(4)
     ) {
         self.approvalTTL = approvalTTL
         self.logScanWindow = logScanWindow
@@ -37,6 +42,7 @@ public struct RotationSettings: Sendable {
         self.retryBaseDelay = retryBaseDelay
         self.timerPollInterval = timerPollInterval
         self.dueCheckInterval = dueCheckInterval
+        self.shutdownGrace = shutdownGrace
     }
 
     /// The grace period for a secret: its override setting if set, else its Commands file's value.

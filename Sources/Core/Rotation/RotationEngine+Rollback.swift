@@ -31,6 +31,7 @@ extension RotationEngine {
                 }
                 step.status = .rolledBack
             } catch {
+                if Task.isCancelled { throw RotationInterrupted(rotationID: record.id, during: "undo \(planned.name)") }
                 step.status = .rollbackFailed
                 step.error = Self.safeDescription(error)
                 problems.append("undoing '\(planned.name)' failed: \(Self.safeDescription(error))")
@@ -54,6 +55,7 @@ extension RotationEngine {
                 }
                 restored.append("deployment/\(location.deployment) restarted with the restored config")
             } catch {
+                if Task.isCancelled { throw RotationInterrupted(rotationID: record.id, during: "restart after restore") }
                 problems.append("restart after restore failed: \(Self.safeDescription(error))")
             }
         }
@@ -61,6 +63,7 @@ extension RotationEngine {
             let context = CheckContext(definition: definition, store: adapters.store, target: adapters.target,
                                        expectedCurrentVersion: oldVersion, settings: deps.settings, logger: logger)
             let report = await deps.checks.run(definition.checks, context: context, phase: .afterRollback)
+            if Task.isCancelled { throw RotationInterrupted(rotationID: record.id, during: "re-verification after restore") }
             await publishSnapshot(record) { .verification($0, report) }
             if !report.passed { problems.append("re-verification of the restored version failed") }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// Runs an approved rotation's steps in order, each written as running before it acts and as done
 /// (or failed) after, so a restart knows exactly where to pick up.
@@ -25,6 +26,10 @@ extension RotationEngine {
             default:
                 return
             }
+        } catch let interruption as RotationInterrupted {
+            logger.notice("rotation interrupted by shutdown; it resumes at the next start", metadata: ["during": "\(interruption.during)"])
+        } catch where Task.isCancelled {
+            logger.notice("rotation interrupted by shutdown; it resumes at the next start", metadata: ["error": "\(error)"])
         } catch {
             // Only the state store itself can fail here; the rotation stays where it is and is
             // resumed on the next start.
@@ -43,7 +48,8 @@ extension RotationEngine {
         }
         var steps = try await deps.state.steps(rotationID: record.id)
         for planned in record.plan.steps {
-            if Task.isCancelled { return }
+            // Shutting down: start no new step; the next start picks up here.
+            if Task.isCancelled || Task.isShuttingDownGracefully { throw RotationInterrupted(rotationID: record.id, during: "before \(planned.name)") }
             guard planned.index < steps.count else { throw StateStoreError("rotation \(record.id) lost its step rows") }
             if steps[planned.index].status == .done { continue }
             var step = steps[planned.index]
@@ -76,6 +82,8 @@ extension RotationEngine {
                 await publishSnapshot(record) { .stepChanged($0, stepIndex: planned.index) }
                 crash.reached("after:\(planned.name)")
             } catch {
+                // Cancelled by shutdown (whatever error the adapter turned that into): not a failure.
+                if Task.isCancelled { throw RotationInterrupted(rotationID: record.id, during: planned.name) }
                 let reason = "step '\(planned.name)' failed: \(Self.safeDescription(error))"
                 step.status = .failed
                 step.endedAt = Date()

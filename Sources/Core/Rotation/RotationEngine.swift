@@ -20,6 +20,8 @@ public actor RotationEngine: Service {
     /// Set once ``run()`` has queued every unfinished rotation, so ``waitUntilIdle()`` cannot
     /// return before recovery has even begun.
     var recovered = false
+    /// Set once ``run()`` returned: nothing will drive a rotation in this process any more.
+    var stopped = false
     let queue: AsyncStream<String>
     let queueContinuation: AsyncStream<String>.Continuation
 
@@ -36,6 +38,10 @@ public actor RotationEngine: Service {
     public var approverGroup: String { deps.approvers.groupName }
 
     /// Resumes unfinished rotations, then drives approved ones until graceful shutdown.
+    ///
+    /// On graceful shutdown no new rotation starts and no running one starts its next step; a
+    /// step already running gets ``RotationSettings/shutdownGrace`` to finish and is then
+    /// cancelled, which leaves it as a crash would (see ``RotationInterrupted``).
     public func run() async throws {
         for record in try await deps.state.rotations(statuses: Set(RotationStatus.allCases.filter(\.needsDriving))) {
             logger.notice("resuming unfinished rotation", metadata: ["rotation.id": "\(record.id)", "rotation.status": "\(record.status.rawValue)"])
@@ -45,14 +51,17 @@ public actor RotationEngine: Service {
         let stream = queue
         let continuation = queueContinuation
         await withGracefulShutdownHandler {
-            await withDiscardingTaskGroup { group in
-                for await id in stream {
-                    group.addTask { await self.drive(id) }
+            await ShutdownGrace.run(grace: deps.settings.shutdownGrace) {
+                await withDiscardingTaskGroup { group in
+                    for await id in stream {
+                        group.addTask { await self.drive(id) }
+                    }
                 }
             }
         } onGracefulShutdown: {
             continuation.finish()
         }
+        stopped = true
     }
 
     func enqueue(_ id: String) {
@@ -62,8 +71,10 @@ public actor RotationEngine: Service {
 
     /// Returns once recovery ran and no rotation or timer is queued or running (the shell waits
     /// for this before exiting).
+    /// Returns early when the task is cancelled or the engine stopped (shutdown): nothing would
+    /// drive the queued work any more.
     public func waitUntilIdle() async {
-        while !recovered || queuedCount > 0 || !active.isEmpty {
+        while !stopped && !Task.isCancelled && (!recovered || queuedCount > 0 || !active.isEmpty) {
             try? await Task.sleep(for: .milliseconds(20))
         }
     }

@@ -1,3 +1,4 @@
+import AegisCore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -63,9 +64,10 @@ public final class AegisAPIFake: Sendable {
     public var token: String { get async { await state.token } }
     public var requests: [String] { get async { await state.requests } }
 
+    /// Stops the server; waits at most two seconds for it to wind down (a client that keeps a
+    /// connection open must not hold the caller), and says so on standard error when it did not.
     public func stop() async {
-        runner.cancel()
-        _ = await runner.result
+        await stopServer(runner, name: "the aegis-api fake")
     }
 
     static func json(_ object: Any) throws -> Response {

@@ -1,3 +1,4 @@
+import AegisCore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -81,9 +82,10 @@ public final class KubernetesFake: Sendable {
         self.usesTLS = usesTLS
     }
 
+    /// Stops the server; waits at most two seconds for it to wind down (a client that keeps a
+    /// connection open must not hold the caller), and says so on standard error when it did not.
     public func stop() async {
-        runner.cancel()
-        _ = await runner.result
+        await stopServer(runner, name: "the Kubernetes fake")
     }
 
     static func respond(to request: Request, state: KubernetesFakeState) async throws -> Response {

@@ -1,3 +1,4 @@
+import AegisCore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -80,14 +81,7 @@ public final class SlackFake: Sendable {
     public func stop() async {
         redeliverer.cancel()
         for channel in await state.closeSockets(abruptly: true) { try? await channel.close() }
-        runner.cancel()
-        let runner = self.runner
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { _ = await runner.result }
-            group.addTask { try? await Task.sleep(for: .seconds(2)) }
-            await group.next()
-            group.cancelAll()
-        }
+        await stopServer(runner, name: "the Slack fake")
     }
 
     static func serveSocket(state: SlackFakeState, channel: any Channel, inbound: WebSocketInboundStream,

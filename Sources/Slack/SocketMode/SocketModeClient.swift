@@ -65,9 +65,14 @@ public final class SocketModeClient: Service {
                         }
                     }
                 }
-                try await withThrowingDiscardingTaskGroup { slots in
-                    for slot in 0..<configuration.connections {
-                        slots.addTask { try await self.runSlot(slot) }
+                // Graceful shutdown cancels the slots at once, whatever they are waiting for (a
+                // frame, a reconnect backoff, an `apps.connections.open` that hangs): sockets close
+                // and no new envelope arrives. Envelopes already acked are still handled above.
+                try await cancelWhenGracefulShutdown {
+                    try await withThrowingDiscardingTaskGroup { slots in
+                        for slot in 0..<self.configuration.connections {
+                            slots.addTask { try await self.runSlot(slot) }
+                        }
                     }
                 }
                 sink.finish()
@@ -110,7 +115,12 @@ public final class SocketModeClient: Service {
                     }
                 }
                 guard let (id, event) = await iterator.next() else {
-                    logger.error("Socket Mode slot's event stream ended unexpectedly", metadata: ["slot": "\(slot)"])
+                    // The stream ends early only when this task is cancelled (shutdown).
+                    if Task.isCancelled {
+                        logger.info("Socket Mode slot stopping", metadata: ["slot": "\(slot)"])
+                    } else {
+                        logger.error("Socket Mode slot's event stream ended unexpectedly", metadata: ["slot": "\(slot)"])
+                    }
                     return
                 }
                 switch event {

@@ -34,9 +34,9 @@ struct Kubectl {
     /// Runs `kubectl <arguments> --cache-dir <temp>`; kills it (SIGKILL, by PID) after `timeout`.
     func run(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> ProcessResult {
         let environment = [
-            "KUBECONFIG=\(folder.appendingPathComponent("config").path)",
-            "HOME=\(folder.path)",
-            "PATH=/usr/local/bin:/usr/bin:/bin",
+            "KUBECONFIG": folder.appendingPathComponent("config").path,
+            "HOME": folder.path,
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
         ]
         return try await runProcess(path, arguments + ["--cache-dir", folder.appendingPathComponent("cache").path],
                                     environment: environment, timeout: timeout)

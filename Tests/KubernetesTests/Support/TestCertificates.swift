@@ -37,7 +37,7 @@ struct TestCertificates {
              "-out", path("client.crt"), "-days", "1", "-extfile", path("client.ext")],
         ]
         for step in steps {
-            let result = try await runProcess(openssl, step, environment: ["PATH=/usr/bin:/bin", "RANDFILE=\(path(".rnd"))"],
+            let result = try await runProcess(openssl, step, environment: ["PATH": "/usr/bin:/bin", "RANDFILE": path(".rnd")],
                                               timeout: .seconds(30))
             guard result.status == 0 else { throw TestFailure("openssl \(step.first ?? "") failed: \(result.output)") }
         }

@@ -6,22 +6,22 @@ import Foundation
 extension Scenario {
     /// Runs `/rotate <secret>` to its end; returns the driver (its output is the transcript).
     @discardableResult
-    func rotateInShell(_ secret: String, environment extra: [String: String] = [:], timeout: TimeInterval = 120) throws -> ProcessDriver {
+    func rotateInShell(_ secret: String, environment extra: [String: String] = [:], timeout: Duration = .seconds(120)) async throws -> TestProcess {
         let driver = try shell(extra)
         for line in ["/rotate \(secret) end-to-end test", "/as carol", "approve R-1", "/wait", "/quit"] { driver.send(line) }
-        let status = try driver.waitForExit(timeout: timeout)
-        guard status == 0 else { throw DriverError("shell exited \(status)\n\(driver.stdout)\n\(driver.stderr)") }
+        let status = try await driver.waitForExit(timeout: timeout)
+        guard status == 0 else { throw ServerError("shell exited \(status)\n\(driver.stdout)\n\(driver.stderr)") }
         return driver
     }
 
     /// A shell in production mode against this scenario's servers.
-    func shell(_ extra: [String: String] = [:]) throws -> ProcessDriver {
-        try ProcessDriver(arguments: ["shell"], workspace: workspace, environment: environment(extra))
+    func shell(_ extra: [String: String] = [:]) throws -> TestProcess {
+        try workspace.start(["shell"], environment: environment(extra))
     }
 
     /// The shell's status line for a rotation: `R-1 (secret): completed`.
-    func status(_ id: String = "R-1") throws -> String {
-        let result = try workspace.run(["status", id], environment: environment())
+    func status(_ id: String = "R-1") async throws -> String {
+        let result = try await workspace.run(["status", id], environment: environment())
         return result.stdout.split(separator: "\n").first.map(String.init) ?? result.stderr
     }
 

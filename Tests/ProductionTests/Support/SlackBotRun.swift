@@ -10,19 +10,7 @@ extension Scenario {
     /// Starts the bot, runs `body`, then stops the bot (before the scenario's servers go away) and
     /// removes its folder, whether `body` passed or threw.
     func withSlackBot<T>(_ extra: [String: String] = [:], _ body: (SlackHarness) async throws -> T) async throws -> T {
-        let harness = try await SlackHarness.start(environment: environment(extra),
-                                                   commandsDirectory: workspace.folder.appendingPathComponent("Commands"))
-        let result: T
-        do {
-            result = try await body(harness)
-        } catch {
-            await harness.stop()
-            try? FileManager.default.removeItem(at: harness.folder)
-            throw error
-        }
-        await harness.stop()
-        try? FileManager.default.removeItem(at: harness.folder)
-        return result
+        try await SlackHarness.with(environment: environment(extra), commandsDirectory: workspace.folder.appendingPathComponent("Commands"), body)
     }
 }
 

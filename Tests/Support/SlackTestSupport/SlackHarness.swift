@@ -42,15 +42,7 @@ public struct SlackHarness: Sendable {
                              commandsDirectory: URL? = nil, redeliverAfter: Duration = .seconds(3),
                              connections: Int = 1) async throws -> SlackHarness {
         precondition(commandsDirectory == nil || extraCommands.isEmpty, "extra Commands files go into the given folder")
-        let fake = try await SlackFake.start(redeliverAfter: redeliverAfter)
-        for (id, name) in [(People.alice, "alice"), (People.bob, "bob"), (People.carol, "carol"), (People.dave, "dave")] {
-            await fake.addUser(id, name: name)
-        }
-        let fillers = (1...5).map { "U0FILL00\($0)" }
-        await fake.addChannel(People.ops, name: "ops", members: [People.alice, People.bob, People.carol, People.dave])
-        await fake.addChannel(People.securityOps, name: "security-ops", members: fillers + [People.carol, People.dave], isPrivate: true)
-        await fake.addChannel(People.platformSupport, name: "platform-support", members: [People.dave])
-        await fake.setPageSize(2)
+        let fake = try await startWorkspace(redeliverAfter: redeliverAfter)
 
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-slack-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -83,10 +75,52 @@ public struct SlackHarness: Sendable {
         return SlackHarness(fake: fake, bot: bot, runner: runner, folder: folder)
     }
 
-    public func stop() async {
+    /// The Slack fake with the test workspace: ``People``'s users and channels, members listed two
+    /// to a page (so the approver check must paginate).
+    public static func startWorkspace(redeliverAfter: Duration = .seconds(3)) async throws -> SlackFake {
+        let fake = try await SlackFake.start(redeliverAfter: redeliverAfter)
+        for (id, name) in [(People.alice, "alice"), (People.bob, "bob"), (People.carol, "carol"), (People.dave, "dave")] {
+            await fake.addUser(id, name: name)
+        }
+        let fillers = (1...5).map { "U0FILL00\($0)" }
+        await fake.addChannel(People.ops, name: "ops", members: [People.alice, People.bob, People.carol, People.dave])
+        await fake.addChannel(People.securityOps, name: "security-ops", members: fillers + [People.carol, People.dave], isPrivate: true)
+        await fake.addChannel(People.platformSupport, name: "platform-support", members: [People.dave])
+        await fake.setPageSize(2)
+        return fake
+    }
+
+    /// Cancels the bot and stops the fake. Throws when the bot did not end within 10 s of being
+    /// cancelled (a shutdown that hangs is a product bug, and names itself here).
+    public func stop() async throws {
         runner.cancel()
-        _ = await runner.result
+        let runner = self.runner
+        defer { try? FileManager.default.removeItem(at: folder) }
+        do {
+            try await withDeadline(.seconds(10), "the Slack bot to end after cancellation") { _ = await runner.result }
+        } catch {
+            await fake.stop()
+            throw error
+        }
         await fake.stop()
+    }
+
+    /// Starts the fake and the bot (as ``start(environment:commands:commandsDirectory:redeliverAfter:connections:)``),
+    /// runs `body`, then stops both, whether `body` passed or threw.
+    public static func with<T>(environment extra: [String: String] = [:], commands extraCommands: [String: String] = [:],
+                               commandsDirectory: URL? = nil, redeliverAfter: Duration = .seconds(3), connections: Int = 1,
+                               _ body: (SlackHarness) async throws -> T) async throws -> T {
+        let harness = try await start(environment: extra, commands: extraCommands, commandsDirectory: commandsDirectory,
+                                      redeliverAfter: redeliverAfter, connections: connections)
+        let result: T
+        do {
+            result = try await body(harness)
+        } catch {
+            try? await harness.stop()
+            throw error
+        }
+        try await harness.stop()
+        return result
     }
 
     /// `/rotate <text>` by `requester` in #ops, then the Approve button on the request message

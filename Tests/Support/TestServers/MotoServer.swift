@@ -64,28 +64,15 @@ public struct MotoServer: Sendable {
 
     static func runMoto<T: Sendable>(_ body: @Sendable (MotoServer) async throws -> T) async throws -> T {
         let port = try freeLoopbackPort()
-        let logFile = FileManager.default.temporaryDirectory.appendingPathComponent("moto-\(port)-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        let log = try FileHandle(forWritingTo: logFile)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)]
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        /// SIGKILL, not SIGTERM: the child inherits the test runner's blocked-signal mask, so
-        /// SIGTERM would stay pending. moto keeps nothing worth a graceful shutdown. The wait
-        /// polls instead of `waitUntilExit()`, which would block a cooperative thread.
+        let process = try TestProcess.python(["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], mergeOutput: true)
+        /// SIGKILL: moto keeps nothing worth a graceful shutdown.
         func stop() async {
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            let deadline = ContinuousClock.now + .seconds(10)
-            while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-            try? log.close()
-            try? FileManager.default.removeItem(at: logFile)
+            process.signal(SIGKILL)
+            _ = try? await process.waitForExit(timeout: .seconds(10))
         }
         do {
-            try await waitUntilAnswering(port: port, process: process, logFile: logFile)
-            let moto = try await bootstrap(port: port, pid: process.processIdentifier)
+            try await waitUntilAnswering(port: port, process: process)
+            let moto = try await bootstrap(port: port, pid: process.pid)
             let result = try await body(moto)
             await stop()
             return result
@@ -101,12 +88,11 @@ public struct MotoServer: Sendable {
     }
 
     /// Polls `GET /moto-api/` until moto answers (it starts in about a second).
-    static func waitUntilAnswering(port: Int, process: Process, logFile: URL) async throws {
+    static func waitUntilAnswering(port: Int, process: TestProcess) async throws {
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             guard process.isRunning else {
-                let log = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
-                throw StartFailure(description: "moto exited early: \(log.suffix(2000))")
+                throw StartFailure(description: "moto exited early: \(process.stdout.suffix(2000))")
             }
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/moto-api/")
             request.method = .GET
@@ -116,7 +102,7 @@ public struct MotoServer: Sendable {
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw StartFailure(description: "moto did not answer on port \(port) within 30 s")
+        throw StartFailure(description: "moto did not answer on port \(port) within 30 s; it printed: \(process.stdout.suffix(2000))")
     }
 
     /// Creates the admin user, its inline policy and key with auth off, then turns auth on.

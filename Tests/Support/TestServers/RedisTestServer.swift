@@ -50,7 +50,7 @@ public final class RedisTestServer: Sendable {
                                 "--save", "", "--appendonly", "no"])
         let endpoint = tls ? RedisEndpoint(host: "localhost", port: port, useTLS: true) : RedisEndpoint(host: "127.0.0.1", port: port)
         var pid: pid_t = 0
-        let ready = await waitUntil {
+        let ready = (try? await waitUntil("redis-server to answer PING", timeout: .seconds(15)) {
             if pid == 0, let text = try? String(contentsOfFile: pidFile, encoding: .utf8) {
                 pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
             }
@@ -58,11 +58,11 @@ public final class RedisTestServer: Sendable {
             let reply = try? await connection.send(RESPCommand("PING"))
             await connection.close()
             return reply == .simpleString("PONG")
-        }
+        }) != nil
         let server = RedisTestServer(port: port, folder: folder, pid: pid, tlsConfiguration: tlsConfiguration)
         guard ready else {
             await server.stop()
-            throw ServerError("redis-server did not answer on port \(port)")
+            throw ServerError("redis-server did not answer PING on port \(port) within 15 s; its log: \(((try? String(contentsOf: folder.appendingPathComponent("redis.log"), encoding: .utf8)) ?? "").suffix(1500))")
         }
         return server
     }

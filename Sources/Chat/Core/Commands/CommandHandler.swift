@@ -62,7 +62,7 @@ public struct CommandHandler: Sendable {
     func run(_ command: RotateCommand, argument: String?, user: String) async throws -> CommandReply {
         switch command {
         case .help:
-            return CommandReply(.ephemeral, .plain(RotateCommand.helpText))
+            return CommandReply(.ephemeral, .plain(InventoryMessages.help(await engine.inventory)))
         case .list:
             return CommandReply(.ephemeral, .plain("```\n\(InventoryMessages.listTable(await engine.inventory))\n```"))
         case .due:

@@ -3,6 +3,15 @@ import Foundation
 
 /// Tables and answers for `list`, `due`, `status`, `history`, `plan` and `help`, shared by chat and the CLI.
 public enum InventoryMessages {
+    /// `/rotate help`: the commands, then what can be rotated (id and aliases), so the reply
+    /// alone teaches a person the names to type.
+    public static func help(_ inventory: Inventory) -> String {
+        let secrets = inventory.definitions.map { definition in
+            "• `\(definition.id)`" + (definition.aliases.isEmpty ? "" : " (" + definition.aliases.map { "`\($0)`" }.joined(separator: ", ") + ")")
+        }
+        return RotateCommand.helpText + "\n\nSecrets you can rotate (id, then aliases):\n" + secrets.joined(separator: "\n")
+    }
+
     public static func listTable(_ inventory: Inventory) -> String {
         Format.table(["SECRET", "ALIASES", "STORAGE", "EVERY", "AUTO-ROTATION", "STRATEGY"], inventory.definitions.map {
             [$0.id, $0.aliases.joined(separator: ","), $0.storage.displayName, DurationText.format($0.every),
