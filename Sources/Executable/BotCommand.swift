@@ -7,6 +7,7 @@ struct Bot: AsyncParsableCommand {
         discussion: "AEGIS_ENV defaults to production here; set AEGIS_ENV=local to run the Slack bot on the sandbox.")
 
     func run() async throws {
+        BoundedShutdown.armExitBackstop()
         let configuration = try CLIRuntime.configuration()
         do {
             let registry = SlackBot.bootstrapMetrics()

@@ -7,6 +7,7 @@ struct Shell: AsyncParsableCommand {
         discussion: "Reads standard input (a TTY or a pipe). AEGIS_ENV defaults to local here.")
 
     func run() async throws {
+        BoundedShutdown.armExitBackstop()
         let configuration = try CLIRuntime.configuration()
         do {
             try await ShellApp.run(configuration: configuration, logger: CLIRuntime.logger(configuration))

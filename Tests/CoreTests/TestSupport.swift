@@ -47,6 +47,16 @@ actor RecordingSink: RotationEventSink {
     }
 
     func count(where predicate: @Sendable (RotationEvent) -> Bool) -> Int { events.filter(predicate).count }
+
+    /// Whether the rotation's outcome (finished, or decided without running) was published.
+    func hasFinal(for id: String) -> Bool {
+        events.contains {
+            switch $0 {
+            case .finished(let snapshot, _), .decided(let snapshot): snapshot.record.id == id
+            default: false
+            }
+        }
+    }
 }
 
 /// An engine on a real SQLite file and a real local sandbox, running in a background task.
@@ -94,7 +104,13 @@ struct EngineHarness {
     func finished(_ id: String, timeout: Duration = .seconds(30)) async throws -> RotationRecord {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if let record = try await state.rotation(id: id), !record.status.isOpen { return record }
+            if let record = try await state.rotation(id: id), !record.status.isOpen {
+                // The engine records the outcome, then publishes it: wait (bounded) for the event
+                // too, so a test reading the sink right after this does not race the publish.
+                let published = ContinuousClock.now + .seconds(30)
+                while ContinuousClock.now < published, !(await sink.hasFinal(for: id)) { try await Task.sleep(for: .milliseconds(20)) }
+                return record
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
         throw TestFailure("rotation \(id) did not finish in time")

@@ -46,15 +46,17 @@ struct OperationsEndpointsTests {
             #expect(metrics.status == 200)
             let after = metrics.body
             let completed = #"secret="jwt-signing-key",outcome="completed""#
-            #expect(Self.sample(after, "aegis_rotations_total", completed) == Self.sample(before, "aegis_rotations_total", completed) + 1)
+            // The metrics system is one per process and other suites run bots in parallel: this test
+            // proves its own contribution (at least one more), not that nobody else counted.
+            #expect(Self.sample(after, "aegis_rotations_total", completed) >= Self.sample(before, "aegis_rotations_total", completed) + 1)
             #expect(Self.sample(after, "aegis_step_duration_seconds_count", #"step="generate",outcome="done""#)
                     > Self.sample(before, "aegis_step_duration_seconds_count", #"step="generate",outcome="done""#))
             #expect(Self.sample(after, "aegis_slack_ack_latency_seconds_count") >= Self.sample(before, "aegis_slack_ack_latency_seconds_count") + 2,
                     "the slash command and the click were acked")
             let limited = #"method="chat.postMessage",outcome="rate_limited""#
-            #expect(Self.sample(after, "aegis_slack_api_calls_total", limited) == Self.sample(before, "aegis_slack_api_calls_total", limited) + 1)
+            #expect(Self.sample(after, "aegis_slack_api_calls_total", limited) >= Self.sample(before, "aegis_slack_api_calls_total", limited) + 1)
             #expect(Self.sample(after, "aegis_slack_api_calls_total", #"method="chat.postMessage",outcome="ok""#) > 0)
-            #expect(Self.sample(after, "aegis_slack_connections") == 1)
+            #expect(Self.sample(after, "aegis_slack_connections") >= 1)
 
             // No socket: not ready, with the reason; the reconnect is counted once it connects again.
             await harness.fake.failConnectionsOpen(times: 1_000)

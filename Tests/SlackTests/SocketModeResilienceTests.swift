@@ -120,14 +120,14 @@ struct SocketModeLivenessTests {
     func frozenSocket() async throws {
         try await SlackHarness.with() { harness in
             let fake = harness.fake
-            let started = ContinuousClock.now
+            // Without the bot's own pings and idle watchdog (5 s here) a frozen socket is never
+            // replaced; the deadline leaves room for a loaded machine (no timing is asserted).
             await fake.freezeSockets()
-            try await fake.waitUntil(timeout: .seconds(15), "a new connection") { fake in
+            try await fake.waitUntil(timeout: .seconds(25), "a new connection after the freeze") { fake in
                 let opened = await fake.connectionsOpened
                 let open = await fake.openSockets
                 return opened == 2 && open == 1
             }
-            #expect(ContinuousClock.now - started < .seconds(8))
             try await fake.slashCommand(user: People.alice, channel: People.ops, text: "help")
             try await harness.waitForEphemeral(People.alice, containing: "/rotate list")
         }

@@ -170,7 +170,15 @@ public actor RotationEngine: Service {
     }
 
     func publishSnapshot(_ record: RotationRecord, _ make: (RotationSnapshot) -> RotationEvent) async {
-        guard let snapshot = try? await snapshot(of: record) else { return }
+        let snapshot: RotationSnapshot
+        do {
+            snapshot = try await self.snapshot(of: record)
+        } catch {
+            // People would miss this update; say so where an operator looks.
+            logger.error("could not publish a rotation event: its snapshot could not be read",
+                         metadata: ["rotation.id": "\(record.id)", "error": "\(Self.safeDescription(error))"])
+            return
+        }
         let event = make(snapshot)
         switch event {
         case .finished(let snapshot, _), .decided(let snapshot): RotationMetrics.ended(snapshot.record)

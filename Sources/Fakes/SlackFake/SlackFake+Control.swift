@@ -62,14 +62,21 @@ extension SlackFake {
         ], acceptsResponsePayload: true)
     }
 
-    /// Sends an envelope on one open socket; returns its ID. Throws if no socket is open.
+    /// Sends an envelope on one open socket; returns its ID. Like Slack, it holds an envelope
+    /// while the app has no socket (between a dropped connection and its replacement), here for
+    /// up to `wait`, then throws.
     @discardableResult
-    public func sendEnvelope(type: String, payload: JSONValue, acceptsResponsePayload: Bool) async throws -> String {
+    public func sendEnvelope(type: String, payload: JSONValue, acceptsResponsePayload: Bool,
+                             wait: Duration = .seconds(10)) async throws -> String {
         let id = UUID().uuidString.lowercased()
         let frame: [String: JSONValue] = ["envelope_id": .string(id), "type": .string(type), "payload": payload,
                                           "accepts_response_payload": .bool(acceptsResponsePayload)]
         await state.track(frame, id: id)
-        guard await state.sendOnOneSocket(JSONValue.object(frame).text) else { throw SlackFakeError.noSocket }
+        let deadline = ContinuousClock.now + wait
+        while !(await state.sendOnOneSocket(JSONValue.object(frame).text)) {
+            guard ContinuousClock.now < deadline else { throw SlackFakeError.noSocket }
+            try await Task.sleep(for: .milliseconds(20))
+        }
         return id
     }
 
@@ -159,7 +166,7 @@ public enum SlackFakeError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .noSocket: "the fake has no open Socket Mode connection"
+        case .noSocket: "the fake had no open Socket Mode connection to send on (waited 10 s)"
         case .timeout(let what): "timed out waiting for \(what)"
         }
     }
