@@ -12,6 +12,7 @@ public struct AegisConfiguration: Sendable {
     public static let fileBackedSettings: Set<String> = [
         "SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "AEGIS_API_TOKEN", "AEGIS_STATE_URL", "DATABASE_URL", "REDIS_URL",
         "ANTHROPIC_ADMIN_KEY", "OPENAI_ADMIN_KEY", "OKTA_API_TOKEN", "OP_CONNECT_TOKEN", "AZURE_CLIENT_SECRET",
+        "AEGIS_AUDIT_KEY",
     ]
 
     public struct Problem: Error, CustomStringConvertible, Sendable {
@@ -31,13 +32,7 @@ public struct AegisConfiguration: Sendable {
         let path = explicitFile ?? "aegis-rotate.yaml"
         if FileManager.default.fileExists(atPath: path) {
             let text = try String(contentsOfFile: path, encoding: .utf8)
-            guard let root = try Yams.load(yaml: text) as? [String: Any] else {
-                throw Problem(key: "AEGIS_CONFIG", message: "\(path) is not a mapping of settings")
-            }
-            for (key, value) in root where key != "shell" { merged[key] = "\(value)" }
-            if let shell = root["shell"] as? [String: Any] {
-                workspace = ((shell["users"] as? [String]) ?? [], (shell["approvers"] as? [String]) ?? [])
-            }
+            (merged, workspace) = try Self.parseFile(text, path: path)
         } else if let explicitFile {
             throw Problem(key: "AEGIS_CONFIG", message: "\(explicitFile) does not exist")
         }
@@ -52,6 +47,86 @@ public struct AegisConfiguration: Sendable {
         }
         self.values = merged
         self.workspace = workspace
+        try validate()
+    }
+
+    /// The config file: a mapping of setting names to single values, plus `shell:` with `users`
+    /// and `approvers` lists of names. Anything else (a list where a value belongs, a key that is
+    /// not a name, a number in a users list, YAML aliases that expand without bound) is an error
+    /// naming the file and line, never silently ignored.
+    static func parseFile(_ text: String, path: String) throws -> ([String: String], (users: [String], approvers: [String])?) {
+        func problem(_ line: Int?, _ message: String) -> Problem { Problem(key: "AEGIS_CONFIG", message: "\(path):\(line ?? 1): \(message)") }
+        let root: Node
+        do {
+            try YAMLBounds.check(text: text)
+            guard let node = try Yams.compose(yaml: text) else { return ([:], nil) }
+            try YAMLBounds.check(node)
+            root = node
+        } catch let violation as YAMLBounds.Violation {
+            throw problem(violation.line, "\(violation.key) \(violation.problem)")
+        } catch {
+            throw problem(nil, "not valid YAML: \(error)")
+        }
+        guard case .mapping(let mapping) = root else { throw problem(root.mark?.line, "expected a mapping of settings") }
+        var values: [String: String] = [:]
+        var workspace: (users: [String], approvers: [String])?
+        for (keyNode, valueNode) in mapping {
+            guard case .scalar(let keyScalar) = keyNode else { throw problem(keyNode.mark?.line, "a key must be a setting name") }
+            let key = keyScalar.string
+            if key == "shell" {
+                guard case .mapping(let shell) = valueNode else { throw problem(valueNode.mark?.line, "shell: expected users: and approvers: lists") }
+                var lists: [String: [String]] = [:]
+                for (listKey, listNode) in shell {
+                    let name = listKey.string ?? "?"
+                    guard ["users", "approvers"].contains(name) else { throw problem(listKey.mark?.line, "shell.\(name): unknown key; known: approvers, users") }
+                    guard case .sequence(let sequence) = listNode else { throw problem(listNode.mark?.line, "shell.\(name): expected a list of names") }
+                    var names: [String] = []
+                    for item in sequence {
+                        guard case .scalar(let scalar) = item, scalar.style != .plain || Int(scalar.string) == nil,
+                              !scalar.string.isEmpty else {
+                            throw problem(item.mark?.line, "shell.\(name): every entry must be a user name (text), not a number, list or mapping")
+                        }
+                        names.append(scalar.string)
+                    }
+                    let normalized = names.map(PersonName.normalize)
+                    if let duplicate = normalized.first(where: { name in normalized.filter { $0 == name }.count > 1 }) {
+                        throw problem(listNode.mark?.line, "shell.\(name): '\(duplicate)' appears twice (names are compared ignoring case and Unicode form)")
+                    }
+                    lists[name] = normalized
+                }
+                workspace = (lists["users"] ?? [], lists["approvers"] ?? [])
+                continue
+            }
+            guard case .scalar(let value) = valueNode else {
+                throw problem(valueNode.mark?.line, "\(key): expected a single value, not a list or a mapping")
+            }
+            values[key] = value.string
+        }
+        return (values, workspace)
+    }
+
+    /// Numbers and durations the code relies on, checked once so a typo is an error (exit 4)
+    /// instead of a silent default.
+    func validate() throws {
+        for (key, range) in [("AEGIS_STEP_ATTEMPTS", 1...10), ("AEGIS_SOCKET_CONNECTIONS", 1...10)] {
+            guard let text = string(key) else { continue }
+            guard let value = Int(text), range.contains(value) else {
+                throw Problem(key: key, message: "'\(text.prefix(40))' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+            }
+        }
+        let durations: [(String, Duration, Duration)] = [
+            ("AEGIS_TIMER_POLL", .milliseconds(10), .seconds(3_600)), ("AEGIS_RETRY_BASE", .milliseconds(1), .seconds(600)),
+            ("AEGIS_PROVIDER_TIMEOUT", .seconds(1), .seconds(600)), ("AEGIS_APPROVAL_TTL", .seconds(1), .seconds(7 * 86_400)),
+            ("AEGIS_LOG_SCAN_WINDOW", .zero, .seconds(3_600)), ("AEGIS_KEY_WAIT", .seconds(1), .seconds(7 * 86_400)),
+            ("AEGIS_DUE_CHECK_INTERVAL", .seconds(60), .seconds(365 * 86_400)),
+        ]
+        for (key, low, high) in durations where string(key) != nil {
+            let value = try duration(key, default: low)
+            guard value >= low, value <= high else {
+                throw Problem(key: key, message: "\(DurationText.format(value)) is out of range: from \(DurationText.format(low)) to \(DurationText.format(high))")
+            }
+        }
+        _ = try shutdownGrace()
     }
 
     public func string(_ key: String) -> String? {
@@ -97,6 +172,20 @@ public struct AegisConfiguration: Sendable {
         (string("AEGIS_ESCALATION_CHANNEL") ?? "platform-support").trimmingCharacters(in: CharacterSet(charactersIn: "#"))
     }
 
+    /// The audit chain's key: `AEGIS_AUDIT_KEY` (or `_FILE`). Required in production; the local
+    /// sandbox makes and keeps one in `localKeyFile` when none is set.
+    public func auditKey(environment: AegisEnvironment, localKeyFile: String) throws -> AuditKey {
+        do {
+            if let material = secret("AEGIS_AUDIT_KEY") { return try AuditKey(material: material) }
+            guard environment == .local else {
+                throw Problem(key: "AEGIS_AUDIT_KEY", message: "is required with AEGIS_ENV=production (at least 32 bytes, e.g. `openssl rand -base64 48`, or AEGIS_AUDIT_KEY_FILE)")
+            }
+            return try AuditKey.localKeyFile(localKeyFile)
+        } catch let error as AuditKeyError {
+            throw Problem(key: "AEGIS_AUDIT_KEY", message: error.description)
+        }
+    }
+
     /// `AEGIS_SHUTDOWN_GRACE` (default 4s, at most 6s): what a running step gets after SIGTERM.
     /// Capped so that the whole shutdown (sockets, step, clients) fits in the 10 s the bot promises.
     func shutdownGrace() throws -> Duration {
@@ -112,7 +201,7 @@ public struct AegisConfiguration: Sendable {
         for setting in Set(inventory.definitions.compactMap(\.graceSetting)) {
             if string(setting) != nil { overrides[setting] = try duration(setting, default: .zero) }
         }
-        let attempts = Int(string("AEGIS_STEP_ATTEMPTS") ?? "3") ?? 3
+        let attempts = Int(string("AEGIS_STEP_ATTEMPTS") ?? "3") ?? 3  // validated in init
         return RotationSettings(
             approvalTTL: try duration("AEGIS_APPROVAL_TTL", default: .seconds(1_800)),
             logScanWindow: try duration("AEGIS_LOG_SCAN_WINDOW", default: .seconds(300)),

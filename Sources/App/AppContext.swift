@@ -18,6 +18,8 @@ public struct AppContext: Sendable {
     public let logger: Logger
     /// Closes what the adapters opened (HTTP clients with their own connection pools).
     let closers: [@Sendable () async -> Void]
+    /// Held while this process drives rotations on a SQLite state file (``StateAccess/drive``).
+    let lock: StateFileLock?
 
     /// Closes the adapters' clients, all at once, each within ``BoundedShutdown/clientCloseLimit``
     /// (a client that does not close in time is left to the process's exit). Every front end
@@ -41,10 +43,10 @@ public struct AppContext: Sendable {
     /// approver channel's members.
     public static func build(configuration: AegisConfiguration, defaultEnvironment: AegisEnvironment,
                              events: any RotationEventSink, approvers: (any ApproverDirectory)? = nil,
-                             logger: Logger) throws -> AppContext {
+                             access: StateAccess = .drive, logger: Logger) throws -> AppContext {
         let inventory = try InventoryLoader.load(directory: configuration.commandsDirectory)
-        let state = try makeStateStore(configuration.stateURL)
         let environment = try configuration.environment(default: defaultEnvironment)
+        let (state, lock) = try openStateStore(configuration, environment: environment, access: access)
         let settings = try configuration.rotationSettings(inventory: inventory)
         let sandbox: LocalSandbox?
         let adapters: any AdapterResolver
@@ -74,16 +76,50 @@ public struct AppContext: Sendable {
             steps: steps, checks: checks, deferredActions: deferred, settings: settings,
             environment: environment, logger: logger, crashPoint: configuration.string("AEGIS_CRASH_POINT")))
         return AppContext(configuration: configuration, inventory: inventory, state: state, environment: environment,
-                          sandbox: sandbox, engine: engine, settings: settings, logger: logger, closers: closers)
+                          sandbox: sandbox, engine: engine, settings: settings, logger: logger, closers: closers, lock: lock)
     }
 
     /// `sqlite://PATH` (embedded). `postgres://` is the multi-replica store, not in this build yet.
-    static func makeStateStore(_ url: String) throws -> any StateStore {
-        if url.hasPrefix("sqlite://") {
-            return try SQLiteStateStore(path: String(url.dropFirst("sqlite://".count)))
+    static func openStateStore(_ configuration: AegisConfiguration, environment: AegisEnvironment,
+                               access: StateAccess) throws -> (any StateStore, StateFileLock?) {
+        let url = configuration.stateURL
+        guard url.hasPrefix("sqlite://") else {
+            throw AegisConfiguration.Problem(key: "AEGIS_STATE_URL", message: "'\(url.prefix(12))…' is not supported by this build; use sqlite://PATH")
         }
-        throw AegisConfiguration.Problem(key: "AEGIS_STATE_URL", message: "'\(url.prefix(12))…' is not supported by this build; use sqlite://PATH")
+        let path = String(url.dropFirst("sqlite://".count))
+        let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        switch access {
+        case .drive:
+            // The lock first: a second process must not even migrate the schema under the first.
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let lock = try StateFileLock(statePath: path)
+            let key = try configuration.auditKey(environment: environment, localKeyFile: folder + "/audit.key")
+            return (try SQLiteStateStore(path: path, auditKey: key), lock)
+        case .readState:
+            let store = try SQLiteStateStore(path: path, auditKey: try configuration.auditKey(environment: environment, localKeyFile: folder + "/audit.key"),
+                                             createIfMissing: false)
+            return (store, nil)
+        case .inventory:
+            guard FileManager.default.fileExists(atPath: path) else {
+                // Nothing on disk to protect: an ephemeral key for a store nobody keeps.
+                let ephemeral = (0..<48).map { _ in String(UInt8.random(in: 0...255), radix: 16) }.joined()
+                return (try SQLiteStateStore(inMemoryWith: try AuditKey(material: SecretValue(utf8: ephemeral))), nil)
+            }
+            let store = try SQLiteStateStore(path: path, auditKey: try configuration.auditKey(environment: environment, localKeyFile: folder + "/audit.key"),
+                                             createIfMissing: false)
+            return (store, nil)
+        }
     }
+}
+
+/// How a front end uses the state store.
+public enum StateAccess: Sendable {
+    /// The shell and the bot: creates the store if missing and holds its lock (one driver per file).
+    case drive
+    /// `status`, `history`, `audit verify`: the store must exist; nothing is created.
+    case readState
+    /// `list`, `due`, `plan`: the store if it exists, else an empty one in memory.
+    case inventory
 }
 
 /// The shell's default workspace, also the default approver list when no config file names one.

@@ -33,8 +33,8 @@ enum CLIRuntime {
 
     /// Runs `body` with the app for read-only commands, then shuts the app's clients down
     /// (whether `body` succeeded or threw).
-    static func withContext<T>(_ body: (AppContext) async throws -> T) async throws -> T {
-        let app = try context()
+    static func withContext<T>(_ access: StateAccess, _ body: (AppContext) async throws -> T) async throws -> T {
+        let app = try context(access)
         do {
             let result = try await body(app)
             await app.shutdown()
@@ -46,11 +46,11 @@ enum CLIRuntime {
     }
 
     /// The app for read-only commands: local environment by default, events go nowhere.
-    static func context() throws -> AppContext {
+    static func context(_ access: StateAccess) throws -> AppContext {
         let configuration = try configuration()
         do {
             return try AppContext.build(configuration: configuration, defaultEnvironment: .local, events: SilentEvents(),
-                                        logger: logger(configuration))
+                                        access: access, logger: logger(configuration))
         } catch {
             throw fail(error)
         }

@@ -10,7 +10,7 @@ struct List: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of a table.") var json = false
 
     func run() async throws {
-        try await CLIRuntime.withContext { app in
+        try await CLIRuntime.withContext(.inventory) { app in
             if json {
                 let rows: [[String: String]] = app.inventory.definitions.map { definition in
                     [
@@ -23,7 +23,7 @@ struct List: AsyncParsableCommand {
                 let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
             } else {
-                print(InventoryMessages.listTable(app.inventory))
+                printSafe(InventoryMessages.listTable(app.inventory))
             }
         }
     }
@@ -36,7 +36,7 @@ struct Due: AsyncParsableCommand {
     @Flag(help: "Exit with status 2 when any secret is overdue.") var check = false
 
     func run() async throws {
-        try await CLIRuntime.withContext { app in
+        try await CLIRuntime.withContext(.inventory) { app in
             let items = await app.engine.dueReport()
             if json {
                 let encoder = JSONEncoder()
@@ -44,7 +44,7 @@ struct Due: AsyncParsableCommand {
                 encoder.dateEncodingStrategy = .iso8601
                 print(String(decoding: try encoder.encode(items), as: UTF8.self))
             } else {
-                print(InventoryMessages.dueTable(items))
+                printSafe(InventoryMessages.dueTable(items))
             }
             if check, items.contains(where: { $0.status == .overdue }) { throw ExitCodes.overdue }
         }
@@ -58,13 +58,13 @@ struct Plan: AsyncParsableCommand {
     @Flag(help: "Plan the leak response (no grace period).") var leaked = false
 
     func run() async throws {
-        try await CLIRuntime.withContext { app in
+        try await CLIRuntime.withContext(.inventory) { app in
             guard let preview = await app.engine.preview(secretName: secret, leaked: leaked) else {
                 let hint = app.inventory.closestName(to: secret).map { " Did you mean '\($0)'?" } ?? ""
                 CLIRuntime.printError("aegis-rotate: unknown secret '\(secret)'.\(hint) Valid: \(app.inventory.definitions.map(\.id).joined(separator: ", "))")
                 throw ExitCodes.notFound
             }
-            print(InventoryMessages.plan(preview.plan, preview.definition, missing: preview.missing))
+            printSafe(InventoryMessages.plan(preview.plan, preview.definition, missing: preview.missing))
         }
     }
 }
@@ -75,15 +75,15 @@ struct Status: AsyncParsableCommand {
     @Argument(help: "Rotation ID, e.g. R-3.") var id: String?
 
     func run() async throws {
-        try await CLIRuntime.withContext { app in
+        try await CLIRuntime.withContext(.readState) { app in
             if let id {
                 guard let snapshot = try await app.engine.snapshot(id: id.uppercased()) else {
                     CLIRuntime.printError("aegis-rotate: there is no rotation \(id)")
                     throw ExitCodes.notFound
                 }
-                print(InventoryMessages.detail(snapshot))
+                printSafe(InventoryMessages.detail(snapshot))
             } else {
-                print(InventoryMessages.statusTable(try await app.engine.openRotations()))
+                printSafe(InventoryMessages.statusTable(try await app.engine.openRotations()))
             }
         }
     }
@@ -95,12 +95,12 @@ struct History: AsyncParsableCommand {
     @Argument(help: "Secret ID or alias.") var secret: String
 
     func run() async throws {
-        try await CLIRuntime.withContext { app in
+        try await CLIRuntime.withContext(.readState) { app in
             guard let (definition, records) = try await app.engine.history(secretName: secret) else {
                 CLIRuntime.printError("aegis-rotate: unknown secret '\(secret)'")
                 throw ExitCodes.notFound
             }
-            print(InventoryMessages.historyTable(definition, records))
+            printSafe(InventoryMessages.historyTable(definition, records))
         }
     }
 }
@@ -113,15 +113,22 @@ struct Audit: AsyncParsableCommand {
             abstract: "Recompute the audit log's hash chain; exit 1 naming the first bad record if anything changed.")
 
         func run() async throws {
-            try await CLIRuntime.withContext { app in
+            try await CLIRuntime.withContext(.readState) { app in
                 switch try await app.engine.auditVerification() {
                 case .intact(let count, let head):
                     print("audit log intact: \(count) records, head hash \(head)")
                 case .broken(let sequence, let reason):
                     CLIRuntime.printError("audit log TAMPERED: record #\(sequence): \(reason)")
                     throw ExitCodes.failure
+                case .inconsistent(let count, let problems):
+                    CLIRuntime.printError(UserText.terminal("audit log chain intact (\(count) records), but the state store does not match it:\n"
+                        + problems.map { "  - \($0)" }.joined(separator: "\n")))
+                    throw ExitCodes.failure
                 }
             }
         }
     }
 }
+
+/// CLI output that shows what people typed (reasons, names) escaped for the terminal.
+func printSafe(_ text: String) { print(UserText.terminal(text)) }

@@ -26,7 +26,7 @@ struct IAMRotationEngineTests {
             world = try await IAMAccessKeyStepTests.World(moto)
             folder = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-aws-engine-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let state = try SQLiteStateStore(path: folder.appendingPathComponent("state.sqlite").path)
+            let state = try SQLiteStateStore(path: folder.appendingPathComponent("state.sqlite").path, auditKey: try AuditKey(material: SecretValue(utf8: "test-audit-key-0123456789abcdef-0123456789")))
             self.state = state
             var steps = StepRegistry.builtIn(state: state)
             steps.executors[.iamAccessKey] = world.step

@@ -52,7 +52,8 @@ actor RecordingSink: RotationEventSink {
     func hasFinal(for id: String) -> Bool {
         events.contains {
             switch $0 {
-            case .finished(let snapshot, _), .decided(let snapshot): snapshot.record.id == id
+            case .finished(let snapshot, _): snapshot.record.id == id
+            case .decided(let snapshot): snapshot.record.id == id && !snapshot.record.status.isOpen
             default: false
             }
         }
@@ -72,7 +73,7 @@ struct EngineHarness {
     init(commands: URL = repositoryCommands, settings: RotationSettings = RotationSettings(retryBaseDelay: .milliseconds(10)),
          restartCommand: String? = nil) async throws {
         folder = try temporaryDirectory("engine")
-        state = try SQLiteStateStore(path: folder.appendingPathComponent("state.sqlite").path)
+        state = try SQLiteStateStore(path: folder.appendingPathComponent("state.sqlite").path, auditKey: try AuditKey(material: SecretValue(utf8: "test-audit-key-0123456789abcdef-0123456789")))
         sandbox = LocalSandbox(root: folder.appendingPathComponent("local"), restartCommand: restartCommand)
         sink = RecordingSink()
         inventory = try InventoryLoader.load(directory: commands)

@@ -27,14 +27,29 @@ struct CLITests {
 
     @Test func statusHistoryDueAndAudit() async throws {
         let workspace = try Workspace()
+        // Read-only commands never create a state store; without one they fail and say so.
+        for arguments in [["status"], ["history", "jwt"], ["audit", "verify"]] {
+            let result = try await workspace.run(arguments)
+            #expect(result.status == 1, "\(arguments) without a state store exited \(result.status)")
+            #expect(result.stderr.contains("there is no state store at"), "\(arguments): \(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: workspace.stateFile.path), "a read-only command created the state store")
+        let due = try await workspace.run(["due", "--check"])
+        #expect(due.status == 0)
+        #expect(due.stdout.contains("okta-api-token"))
+        #expect(!FileManager.default.fileExists(atPath: workspace.stateFile.path), "due created the state store")
+
+        // Once a shell has run, they read it.
+        let shell = try workspace.start(["shell"])
+        shell.closeInput()
+        #expect(try await shell.waitForExit(timeout: .seconds(30)) == 0, "\(shell.outputTail)")
         #expect(try await workspace.run(["status"]).stdout.contains("No open rotations."))
         #expect(try await workspace.run(["status", "R-4"]).status == 3)
         #expect(try await workspace.run(["history", "jwt"]).stdout.contains("has no rotations yet"))
         #expect(try await workspace.run(["history", "nope"]).status == 3)
-        let due = try await workspace.run(["due", "--check"])
-        #expect(due.status == 0)
-        #expect(due.stdout.contains("okta-api-token"))
-        #expect(try await workspace.run(["audit", "verify"]).stdout.contains("0 records"))
+        let audit = try await workspace.run(["audit", "verify"])
+        #expect(audit.status == 0, "\(audit.stdout)\(audit.stderr)")
+        #expect(audit.stdout.contains("audit log intact"))
         #expect(try await workspace.run(["frobnicate"]).status == 64)
     }
 

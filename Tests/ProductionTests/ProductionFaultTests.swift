@@ -110,14 +110,4 @@ struct ProductionFaultTests {
             #expect(leaks.isEmpty, "secret values found in: \(leaks)")
         }
     }
-
-    /// Polls `condition` every 20 ms until it holds or `timeout` passes.
-    func waitUntil(_ what: String, timeout: Duration = .seconds(20), _ condition: () async -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if await condition() { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        throw ServerError("timed out waiting for: \(what)")
-    }
 }

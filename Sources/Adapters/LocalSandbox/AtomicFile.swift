@@ -20,6 +20,15 @@ enum AtomicFile {
         }
     }
 
+    /// Removes temporary files an interrupted write left under `root` (they may hold a secret
+    /// value). Called at start by the process that holds the state lock, so no write is under way.
+    static func removeLeftovers(under root: URL) {
+        guard let files = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else { return }
+        for case let file as URL in files where file.lastPathComponent.hasPrefix(".") && file.pathExtension == "tmp" {
+            try? FileManager.default.removeItem(at: file)
+        }
+    }
+
     static func read(_ url: URL) throws -> Data? {
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         return try Data(contentsOf: url)

@@ -32,6 +32,7 @@ public struct LocalSandbox: AdapterResolver {
     /// Gives every secret the sandbox can rotate (the bot generates it, every step runs locally) an
     /// initial version, deployed, so a fresh machine has something to rotate. Returns the IDs it seeded.
     public func seed(_ inventory: Inventory) async throws -> [String] {
+        AtomicFile.removeLeftovers(under: root)
         var seeded: [String] = []
         for definition in inventory.definitions {
             guard let generate = definition.steps.first(where: { $0.kind == .generate }),

@@ -64,12 +64,12 @@ public struct ShellSession: Service {
         switch words.first ?? "" {
         case "/as":
             guard words.count == 2 else { await say("Usage: /as <user>"); return user }
-            guard workspace.users.contains(words[1]) else {
+            guard let name = workspace.users.first(where: { PersonName.same($0, words[1]) }) else {
                 await say("There is no user '\(words[1].prefix(40))' here. Users: \(workspace.users.joined(separator: ", ")).")
                 return user
             }
-            await say("You are now \(words[1]).")
-            return words[1]
+            await say("You are now \(name).")
+            return name
         case "/whoami":
             await say("You are \(user)\(workspace.approvers.contains(user) ? " (member of the approver channel)" : "").")
         case "/help", "help":

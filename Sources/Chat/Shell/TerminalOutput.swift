@@ -1,3 +1,4 @@
+import AegisChat
 import Foundation
 
 /// Serializes everything the shell prints, so lines from concurrent rotations never interleave.
@@ -6,7 +7,9 @@ public actor TerminalOutput {
 
     public init(handle: FileHandle = .standardOutput) { self.handle = handle }
 
+    /// Writes a line; control characters are shown, not obeyed (``UserText/terminal(_:)``).
     public func write(_ text: String) {
-        handle.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+        let safe = UserText.terminal(text)
+        handle.write(Data((safe.hasSuffix("\n") ? safe : safe + "\n").utf8))
     }
 }

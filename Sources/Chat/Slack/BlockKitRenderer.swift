@@ -11,15 +11,15 @@ enum BlockKitRenderer {
     static func block(_ block: ChatBlock) -> JSONValue? {
         switch block {
         case .header(let text):
-            return ["type": "header", "text": ["type": "plain_text", "text": .string(text), "emoji": true]]
+            return ["type": "header", "text": ["type": "plain_text", "text": .string(UserText.plain(text)), "emoji": true]]
         case .section(let text):
             guard !text.isEmpty else { return nil }
-            return ["type": "section", "text": ["type": "mrkdwn", "text": .string(text)]]
+            return ["type": "section", "text": ["type": "mrkdwn", "text": .string(UserText.slack(text))]]
         case .fields(let fields):
             guard !fields.isEmpty else { return nil }
-            return ["type": "section", "fields": .array(fields.map { ["type": "mrkdwn", "text": .string($0)] })]
+            return ["type": "section", "fields": .array(fields.map { ["type": "mrkdwn", "text": .string(UserText.slack($0))] })]
         case .context(let text):
-            return ["type": "context", "elements": [["type": "mrkdwn", "text": .string(text)]]]
+            return ["type": "context", "elements": [["type": "mrkdwn", "text": .string(UserText.slack(text))]]]
         case .actions(let buttons):
             guard !buttons.isEmpty else { return nil }
             return ["type": "actions", "block_id": "actions", "elements": .array(buttons.map(button))]
@@ -30,7 +30,7 @@ enum BlockKitRenderer {
 
     static func button(_ button: ChatButton) -> JSONValue {
         var object: [String: JSONValue] = [
-            "type": "button", "text": ["type": "plain_text", "text": .string(button.text)],
+            "type": "button", "text": ["type": "plain_text", "text": .string(UserText.plain(button.text))],
             "action_id": .string(button.actionID), "value": .string(button.value),
         ]
         switch button.style {

@@ -83,7 +83,7 @@ public struct SlackEnvelopeRouter: SocketModeHandler {
 
     func openKeyModal(rotationID: String, trigger: String, channel: String, user: String, logger: Logger) async {
         guard let snapshot = try? await engine.snapshot(id: rotationID.uppercased()) else {
-            await answer(.ephemeral("There is no rotation \(rotationID.prefix(20))."), channel: channel, user: user, logger: logger)
+            await answer(.ephemeral("There is no rotation \(UserText.mark(rotationID.prefix(20)))."), channel: channel, user: user, logger: logger)
             return
         }
         do {

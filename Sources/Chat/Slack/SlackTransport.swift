@@ -15,19 +15,19 @@ public struct SlackTransport: ChatTransport {
 
     public func post(_ message: ChatMessage, channel: String, thread: String?) async throws -> String {
         let limited = message.limited()
-        return try await api.postMessage(channel: try await channels.id(for: channel), text: limited.text,
+        return try await api.postMessage(channel: try await channels.id(for: channel), text: UserText.slack(limited.text),
                                          blocks: BlockKitRenderer.blocks(limited), threadTS: thread).ts
     }
 
     public func update(_ message: ChatMessage, channel: String, messageRef: String) async throws {
         let limited = message.limited()
-        try await api.updateMessage(channel: try await channels.id(for: channel), ts: messageRef, text: limited.text,
+        try await api.updateMessage(channel: try await channels.id(for: channel), ts: messageRef, text: UserText.slack(limited.text),
                                     blocks: BlockKitRenderer.blocks(limited))
     }
 
     public func postEphemeral(_ message: ChatMessage, channel: String, user: String) async throws {
         let limited = message.limited()
         try await api.postEphemeral(channel: try await channels.id(for: channel), user: SlackUsers.userID(fromMention: user),
-                                    text: limited.text, blocks: BlockKitRenderer.blocks(limited))
+                                    text: UserText.slack(limited.text), blocks: BlockKitRenderer.blocks(limited))
     }
 }

@@ -14,8 +14,8 @@ public struct StaticApproverDirectory: ApproverDirectory {
 
     public init(groupName: String, members: Set<String>) {
         self.groupName = groupName
-        self.members = members
+        self.members = Set(members.map(PersonName.normalize))
     }
 
-    public func isApprover(_ user: String) async throws -> Bool { members.contains(user) }
+    public func isApprover(_ user: String) async throws -> Bool { members.contains(PersonName.normalize(user)) }
 }

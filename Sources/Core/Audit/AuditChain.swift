@@ -1,15 +1,17 @@
 import Crypto
 import Foundation
 
-/// The audit log's hash chain: `hash = SHA-256(previousHash + "\n" + body)`, starting from 64 zeros.
+/// The audit log's keyed chain: `hash = HMAC-SHA-256(key, previousHash + "\n" + body)`, starting
+/// from 64 zeros.
 ///
-/// It proves the log was not edited, reordered or cut in the middle. It cannot by itself prove the
-/// newest records were not dropped from the end; export the latest hash (`audit verify` prints it)
-/// somewhere append-only if you need that.
+/// Without the key nobody can write a record that verifies, so the chain proves the log was not
+/// edited, reordered, cut in the middle, forged or re-chained. Dropping the newest records leaves
+/// a shorter chain that still verifies: ``AuditHead`` (what `audit verify` saw last) and the
+/// cross-check of every rotation's status against its records (``AuditCrossCheck``) catch that.
 public enum AuditChain {
     public static let genesisHash = String(repeating: "0", count: 64)
 
-    public static func seal(_ entry: AuditEntry, sequence: Int, previousHash: String, at date: Date) -> AuditRecord {
+    public static func seal(_ entry: AuditEntry, sequence: Int, previousHash: String, at date: Date, key: AuditKey) -> AuditRecord {
         let body = SealedAuditBody(
             sequence: sequence, at: timestamp(date), actor: entry.actor, action: entry.action,
             rotationID: entry.rotationID, secretID: entry.secretID, details: entry.details)
@@ -17,15 +19,15 @@ public enum AuditChain {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let text = String(decoding: (try? encoder.encode(body)) ?? Data(), as: UTF8.self)
         return AuditRecord(sequence: sequence, body: text, previousHash: previousHash,
-                           hash: hash(previousHash: previousHash, body: text))
+                           hash: hash(previousHash: previousHash, body: text, key: key))
     }
 
-    public static func hash(previousHash: String, body: String) -> String {
-        SHA256.hash(data: Data((previousHash + "\n" + body).utf8)).map { String(format: "%02x", $0) }.joined()
+    public static func hash(previousHash: String, body: String, key: AuditKey) -> String {
+        key.mac(previousHash + "\n" + body)
     }
 
     /// The first record that breaks the chain, or nil when the whole log is intact.
-    public static func verify(_ records: [AuditRecord]) -> AuditVerification {
+    public static func verify(_ records: [AuditRecord], key: AuditKey) -> AuditVerification {
         var expectedPrevious = genesisHash
         for (offset, record) in records.enumerated() {
             let expectedSequence = offset + 1
@@ -35,8 +37,8 @@ public enum AuditChain {
             if record.previousHash != expectedPrevious {
                 return .broken(sequence: record.sequence, reason: "its link to the previous record does not match")
             }
-            if hash(previousHash: record.previousHash, body: record.body) != record.hash {
-                return .broken(sequence: record.sequence, reason: "its content does not match its hash (changed after it was written)")
+            if hash(previousHash: record.previousHash, body: record.body, key: key) != record.hash {
+                return .broken(sequence: record.sequence, reason: "its content does not match its keyed hash (changed or forged after it was written, or a different AEGIS_AUDIT_KEY)")
             }
             guard let body = record.entry, body.sequence == record.sequence else {
                 return .broken(sequence: record.sequence, reason: "its body does not parse or names another sequence number")
@@ -56,4 +58,6 @@ public enum AuditChain {
 public enum AuditVerification: Sendable, Equatable {
     case intact(count: Int, headHash: String)
     case broken(sequence: Int, reason: String)
+    /// The chain holds, but rotations' statuses are not backed by their records (``AuditCrossCheck``).
+    case inconsistent(count: Int, problems: [String])
 }

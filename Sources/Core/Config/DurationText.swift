@@ -5,10 +5,17 @@ import Foundation
 public enum DurationText {
     public struct ParseError: Error, CustomStringConvertible, Equatable {
         public let text: String
+        public var tooLong = false
         public var description: String {
-            "'\(text)' is not a duration; write a number with a unit: 90s, 5m, 24h, 90d (or 1h30m)"
+            if tooLong { return "'\(text.prefix(40))' is longer than \(DurationText.maximumDays)d, the longest duration accepted" }
+            return "'\(text.prefix(40))' is not a duration; write a number with a unit: 90s, 5m, 24h, 90d (or 1h30m)"
         }
     }
+
+    /// Ten years: nothing in a rotation waits longer, and the bound keeps every arithmetic on a
+    /// duration (dates, sleeps, nanoseconds) far from overflow.
+    public static let maximumDays: Int64 = 3_650
+    static let maximumMilliseconds: Int64 = maximumDays * 86_400_000
 
     public static func parse(_ text: String) throws(ParseError) -> Duration {
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
@@ -18,7 +25,7 @@ public enum DurationText {
         var index = trimmed.startIndex
         while index < trimmed.endIndex {
             let character = trimmed[index]
-            if character.isNumber {
+            if character.isASCII && character.isNumber {
                 number.append(character)
                 index = trimmed.index(after: index)
                 continue
@@ -26,7 +33,9 @@ public enum DurationText {
             var unit = String(character)
             let next = trimmed.index(after: index)
             if character == "m", next < trimmed.endIndex, trimmed[next] == "s" { unit = "ms" }
-            guard let value = Int64(number) else { throw ParseError(text: text) }
+            guard number.count <= 13, let value = Int64(number) else {
+                throw ParseError(text: text, tooLong: !number.isEmpty && number.allSatisfy(\.isASCII))
+            }
             let multiplier: Int64
             switch unit {
             case "ms": multiplier = 1
@@ -36,7 +45,10 @@ public enum DurationText {
             case "d": multiplier = 86_400_000
             default: throw ParseError(text: text)
             }
-            totalMilliseconds += value * multiplier
+            let (part, overflowPart) = value.multipliedReportingOverflow(by: multiplier)
+            let (sum, overflowSum) = totalMilliseconds.addingReportingOverflow(part)
+            guard !overflowPart, !overflowSum, sum <= maximumMilliseconds else { throw ParseError(text: text, tooLong: true) }
+            totalMilliseconds = sum
             number = ""
             index = trimmed.index(index, offsetBy: unit.count)
         }

@@ -38,6 +38,9 @@ public enum RotationEvent: Sendable {
     case incident(RotationSnapshot)
     /// Secrets past their rotation date, for the escalation channel.
     case overdue([DueItem])
+    /// The state store keeps failing while a rotation needs driving; the engine keeps retrying,
+    /// and says so to the escalation channel (no snapshot: the store could not be read).
+    case stalled(rotationID: String, attempts: Int, problem: String)
 }
 
 /// What `#platform-support` needs to act.

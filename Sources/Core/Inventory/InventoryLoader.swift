@@ -49,16 +49,24 @@ public enum InventoryLoader {
     public static func parse(_ text: String, file: String) throws(InventoryError) -> SecretDefinition {
         let root: Node
         do {
+            try YAMLBounds.check(text: text)
             guard let node = try Yams.compose(yaml: text) else {
                 throw InventoryError(file: file, line: 1, key: "(document)", problem: "the file is empty")
             }
             root = node
         } catch let error as InventoryError {
             throw error
+        } catch let violation as YAMLBounds.Violation {
+            throw InventoryError(file: file, line: violation.line, key: violation.key, problem: violation.problem)
         } catch let error as YamlError {
             throw InventoryError(file: file, line: yamlErrorLine(error), key: "(syntax)", problem: "not valid YAML: \(error)")
         } catch {
             throw InventoryError(file: file, line: 1, key: "(syntax)", problem: "not valid YAML: \(error)")
+        }
+        do {
+            try YAMLBounds.check(root)
+        } catch {
+            throw InventoryError(file: file, line: error.line, key: error.key, problem: error.problem)
         }
         let reader = try YAMLMappingReader(file: file, path: "", node: root)
         try reader.rejectUnknownKeys(allowed: topLevelKeys)
@@ -104,7 +112,17 @@ public enum InventoryLoader {
             throw storage.error("kind", "unknown storage kind '\(kindText)'; known: \(StorageLocation.Kind.allCases.map(\.rawValue).joined(separator: ", "))",
                                 at: storage.node("kind"))
         }
-        return StorageLocation(kind: kind, name: try storage.requiredString("name"), container: try storage.optionalString("container"))
+        let name = try storage.requiredString("name")
+        guard NameRules.isStoreName(name) else {
+            throw storage.error("name", "'\(name.prefix(80))' is not a valid store name: ASCII letters, digits and /_+=.@- only, at most 512, no empty, '.' or '..' segment",
+                                at: storage.node("name"))
+        }
+        let container = try storage.optionalString("container")
+        if let container, !NameRules.isStoreName(container) {
+            throw storage.error("container", "'\(container.prefix(80))' is not a valid store name: ASCII letters, digits and /_+=.@- only, no '..'",
+                                at: storage.node("container"))
+        }
+        return StorageLocation(kind: kind, name: name, container: container)
     }
 
     static func parseDeploy(_ reader: YAMLMappingReader) throws(InventoryError) -> DeployLocation? {
@@ -118,10 +136,21 @@ public enum InventoryLoader {
         if configMap != nil, secret != nil {
             throw deploy.error("secret", "give either configmap or secret, not both", at: deploy.node("secret"))
         }
+        let namespace = try deploy.optionalString("namespace") ?? "aegis"
+        guard NameRules.isDNSLabel(namespace) else {
+            throw deploy.error("namespace", "'\(namespace.prefix(80))' is not a Kubernetes namespace name (DNS-1123 label: a-z, 0-9 and '-', at most 63)",
+                               at: deploy.node("namespace"))
+        }
+        let deployment = try deploy.optionalString("deployment") ?? "aegis-api"
+        let object = secret ?? configMap ?? "aegis-config"
+        for (key, name) in [("deployment", deployment), (secret == nil ? "configmap" : "secret", object)] where !NameRules.isDNSSubdomain(name) {
+            throw deploy.error(key, "'\(name.prefix(80))' is not a Kubernetes object name (DNS-1123 subdomain: a-z, 0-9, '-' and '.', at most 253)",
+                               at: deploy.node(key))
+        }
         return DeployLocation(
-            namespace: try deploy.optionalString("namespace") ?? "aegis",
-            deployment: try deploy.optionalString("deployment") ?? "aegis-api",
-            configMap: secret ?? configMap ?? "aegis-config",
+            namespace: namespace,
+            deployment: deployment,
+            configMap: object,
             objectKind: secret == nil ? nil : .secret
         )
     }
@@ -207,6 +236,16 @@ public enum InventoryLoader {
         var errors: [InventoryError] = []
         for definition in definitions {
             for name in definition.names {
+                guard NameRules.isChatName(name) else {
+                    errors.append(InventoryError(file: definition.sourceFile, line: definition.aliasesLine, key: "aliases",
+                                                 problem: "'\(name.prefix(80))' is not a name people can type: a-z, 0-9 and '-', starting with a letter or digit, at most 64"))
+                    continue
+                }
+                guard !NameRules.isReserved(name) else {
+                    errors.append(InventoryError(file: definition.sourceFile, line: definition.aliasesLine, key: "aliases",
+                                                 problem: "'\(name)' is a /rotate subcommand or a rotation ID; a secret named so could never be reached"))
+                    continue
+                }
                 let key = name.lowercased()
                 if let first = owner[key] {
                     errors.append(InventoryError(

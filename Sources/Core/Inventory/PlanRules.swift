@@ -18,6 +18,13 @@ enum PlanRules {
                     guard materialFormats.contains(format) else {
                         throw fail("format", "unknown format '\(format)'; known: \(materialFormats.sorted().joined(separator: ", "))")
                     }
+                    // The strength floor of each format: a secret shorter than this is refused at load.
+                    for (key, range) in [("bytes", 32...4_096), ("length", 20...1_024)] {
+                        guard let text = step.text(key) else { continue }
+                        guard let value = Int(text), range.contains(value) else {
+                            throw fail(key, "'\(text.prefix(20))' is out of range: a whole number from \(range.lowerBound) to \(range.upperBound)")
+                        }
+                    }
                 case .deployConfig:
                     guard definition.deploy != nil else { throw fail("kind", "a deploy-config step needs a 'deploy' section") }
                     for (key, source) in step.map("set") where !configSources.contains(source) {

@@ -16,7 +16,8 @@ public struct PlanBuilder: Sendable {
         var grace = settings.grace(for: definition)
         if leaked, grace != nil { grace = .zero }
         return RotationPlan(secretID: definition.id, strategy: definition.strategy, environment: environment.rawValue,
-                            steps: steps, checks: definition.checks, grace: grace, leaked: leaked)
+                            steps: steps, checks: definition.checks, grace: grace, leaked: leaked,
+                            storage: definition.storage, deploy: definition.deploy)
     }
 
     func title(of step: StepDefinition, in definition: SecretDefinition, leaked: Bool) -> String {

@@ -12,13 +12,29 @@ public struct RotationPlan: Sendable, Codable, Hashable {
     /// Nil where the secret has no grace period; zero for a leak response.
     public var grace: Duration?
     public var leaked: Bool
+    /// Where the secret is stored and deployed: part of what was approved.
+    public var storage: StorageLocation?
+    public var deploy: DeployLocation?
 
-    /// SHA-256 over the plan's canonical JSON. Holds no secret: a plan names steps, never values.
+    /// SHA-256 over the plan's canonical JSON, without source line numbers: the digest covers what
+    /// the plan does, so a comment or a blank line added to a Commands file does not void an
+    /// approval, while any change of a step, parameter, store, target or check does. Holds no
+    /// secret: a plan names steps, never values.
     public var digest: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = (try? encoder.encode(self)) ?? Data()
-        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let meaning = (try? JSONSerialization.jsonObject(with: data)).map(Self.withoutLines)
+        let canonical = meaning.flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]) } ?? data
+        return SHA256.hash(data: canonical).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func withoutLines(_ value: Any) -> Any {
+        if let object = value as? [String: Any] {
+            return object.filter { $0.key != "line" }.mapValues(withoutLines)
+        }
+        if let array = value as? [Any] { return array.map(withoutLines) }
+        return value
     }
 }
 

@@ -8,18 +8,24 @@ extension RotationEngine {
     public func approve(rotationID: String, user: String) async throws -> DecisionOutcome {
         do {
             let record = try await openForDecision(rotationID, user: user, verb: "approve")
-            guard user != record.requester else {
+            guard !PersonName.same(user, record.requester) else {
                 throw Refusal(reason: "You requested \(record.id); a second person from #\(deps.approvers.groupName) must approve it.")
             }
             guard try await deps.approvers.isApprover(user) else {
                 throw Refusal(reason: "Only members of #\(deps.approvers.groupName) can approve rotations, and you are not one.")
             }
-            if let current = preview(secretName: record.secretID, leaked: record.leaked), current.plan.digest != record.planDigest {
+            guard let current = preview(secretName: record.secretID, leaked: record.leaked) else {
+                throw Refusal(reason: "\(record.secretID) is no longer in the inventory (its Commands file is missing or broken); nothing was decided.")
+            }
+            guard current.plan.digest == record.planDigest else {
                 throw Refusal(reason: "The plan for \(record.secretID) changed since \(record.id) was requested (its Commands file or settings changed). Request it again.")
             }
             let approved = try await decide(record.id, to: .approved, by: user, action: "rotation.approved")
             try await deps.state.finishTimer(id: "expiry-\(record.id)", status: .cancelled, note: "approved")
             await publishSnapshot(approved) { .decided($0) }
+            // The leak notice pages two channels: only once a second person confirmed the request,
+            // so an unapproved request cannot page the security team again and again.
+            if approved.leaked { await publishSnapshot(approved) { .incident($0) } }
             enqueue(approved.id)
             return .accepted(try await snapshot(of: approved))
         } catch let refusal as Refusal {
@@ -30,7 +36,7 @@ extension RotationEngine {
     public func deny(rotationID: String, user: String) async throws -> DecisionOutcome {
         do {
             let record = try await openForDecision(rotationID, user: user, verb: "deny")
-            guard user != record.requester else {
+            guard !PersonName.same(user, record.requester) else {
                 throw Refusal(reason: "You requested \(record.id); to withdraw it, use `/rotate cancel \(record.id)`.")
             }
             guard try await deps.approvers.isApprover(user) else {
@@ -50,7 +56,7 @@ extension RotationEngine {
         do {
             let record = try await openForDecision(rotationID, user: user, verb: "cancel")
             let isApprover = try await deps.approvers.isApprover(user)
-            guard user == record.requester || isApprover else {
+            guard PersonName.same(user, record.requester) || isApprover else {
                 throw Refusal(reason: "Only the requester or a member of #\(deps.approvers.groupName) can cancel \(record.id).")
             }
             let cancelled = try await decide(record.id, to: .cancelled, by: user, action: "rotation.cancelled")
@@ -66,7 +72,7 @@ extension RotationEngine {
     func openForDecision(_ rotationID: String, user: String, verb: String) async throws -> RotationRecord {
         let id = rotationID.uppercased()
         guard let record = try await deps.state.rotation(id: id) else {
-            throw Refusal(reason: "There is no rotation \(rotationID). `/rotate status` lists the open ones.")
+            throw Refusal(reason: "There is no rotation \(rotationID.prefix(20)). `/rotate status` lists the open ones.")
         }
         switch record.status {
         case .awaitingApproval:

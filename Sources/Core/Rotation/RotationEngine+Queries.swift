@@ -46,7 +46,13 @@ extension RotationEngine {
         return (definition, records)
     }
 
+    /// The keyed chain first; if it holds, every rotation's status against its records.
     public func auditVerification() async throws -> AuditVerification {
-        AuditChain.verify(try await deps.state.auditRecords())
+        let records = try await deps.state.auditRecords()
+        let chain = AuditChain.verify(records, key: deps.state.auditKey)
+        guard case .intact(let count, _) = chain else { return chain }
+        let rotations = try await deps.state.latestRotations(limit: Int.max)
+        let problems = AuditCrossCheck.problems(rotations: rotations, records: records)
+        return problems.isEmpty ? chain : .inconsistent(count: count, problems: problems)
     }
 }

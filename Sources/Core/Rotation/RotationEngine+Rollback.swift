@@ -22,7 +22,12 @@ extension RotationEngine {
             var step = steps[planned.index]
             guard let executor = deps.steps.executor(for: planned.kind) else { continue }
             do {
-                let context = try await stepContext(planned, rotationID: record.id, definition: definition, adapters: adapters, logger: logger)
+                let context: StepContext
+                do {
+                    context = try await stepContext(planned, rotationID: record.id, definition: definition, adapters: adapters, logger: logger)
+                } catch {
+                    throw StateStoreUnavailable(underlying: "\(type(of: error))")
+                }
                 if let what = try await Self.retrying(attempts: deps.settings.stepAttempts, base: deps.settings.retryBaseDelay,
                                                       what: "undo \(planned.name)", logger: logger, {
                     try await executor.rollback(context)
@@ -32,6 +37,7 @@ extension RotationEngine {
                 step.status = .rolledBack
             } catch {
                 if Task.isCancelled { throw RotationInterrupted(rotationID: record.id, during: "undo \(planned.name)") }
+                if error is StateStoreUnavailable { throw error }
                 step.status = .rollbackFailed
                 step.error = Self.safeDescription(error)
                 problems.append("undoing '\(planned.name)' failed: \(Self.safeDescription(error))")

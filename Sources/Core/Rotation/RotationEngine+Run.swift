@@ -12,12 +12,49 @@ extension RotationEngine {
         defer { active.remove(id) }
         var logger = self.logger
         logger[metadataKey: "rotation.id"] = "\(id)"
-        do {
-            guard let record = try await deps.state.rotation(id: id) else { return }
-            guard let definition = deps.inventory.definition(named: record.secretID) else {
-                logger.error("rotation names a secret that left the inventory; leaving it for a human")
+        var failures = 0
+        while true {
+            do {
+                try await driveOnce(id, logger: logger)
                 return
+            } catch let interruption as RotationInterrupted {
+                logger.notice("rotation interrupted by shutdown; it resumes at the next start", metadata: ["during": "\(interruption.during)"])
+                return
+            } catch where Task.isCancelled {
+                logger.notice("rotation interrupted by shutdown; it resumes at the next start", metadata: ["error": "\(error)"])
+                return
+            } catch {
+                // Only the state store itself fails here (busy, locked, disk). Nobody else drives this
+                // rotation, so never give up on it: retry with capped backoff, escalate once it persists.
+                failures += 1
+                let wait = Self.stateRetryDelay(failures: failures)
+                logger.error("state store unavailable; retrying the rotation", metadata: [
+                    "error": "\(Self.safeDescription(error))", "attempt": "\(failures)", "retry_in_ms": "\(wait.milliseconds)"])
+                if failures == Self.stalledAfterFailures {
+                    await deps.events.publish(.stalled(rotationID: id, attempts: failures, problem: Self.safeDescription(error)))
+                }
+                do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) } } catch { return }
+                if Task.isShuttingDownGracefully || Task.isCancelled { return }
             }
+        }
+    }
+
+    /// After this many failures in a row the escalation channel hears of it.
+    static let stalledAfterFailures = 3
+
+    /// 1 s, 2 s, 4 s, … up to 60 s.
+    static func stateRetryDelay(failures: Int) -> Duration {
+        .seconds(min(60, 1 << min(failures - 1, 6)))
+    }
+
+    func driveOnce(_ id: String, logger: Logger) async throws {
+        guard let record = try await deps.state.rotation(id: id), record.status.needsDriving else { return }
+        switch try await authorize(record) {
+        case .refuse(let reason):
+            try await refuseUnproven(record, reason: reason, logger: logger)
+        case .rollBack(let definition, let reason):
+            try await abandonChangedPlan(record, definition: definition, reason: reason, logger: logger)
+        case .run(let definition):
             switch record.status {
             case .approved, .running, .verifying:
                 try await runForward(record, definition: definition, logger: logger)
@@ -26,14 +63,6 @@ extension RotationEngine {
             default:
                 return
             }
-        } catch let interruption as RotationInterrupted {
-            logger.notice("rotation interrupted by shutdown; it resumes at the next start", metadata: ["during": "\(interruption.during)"])
-        } catch where Task.isCancelled {
-            logger.notice("rotation interrupted by shutdown; it resumes at the next start", metadata: ["error": "\(error)"])
-        } catch {
-            // Only the state store itself can fail here; the rotation stays where it is and is
-            // resumed on the next start.
-            logger.error("rotation stopped: state store unavailable", metadata: ["error": "\(error)"])
         }
     }
 
@@ -84,6 +113,8 @@ extension RotationEngine {
             } catch {
                 // Cancelled by shutdown (whatever error the adapter turned that into): not a failure.
                 if Task.isCancelled { throw RotationInterrupted(rotationID: record.id, during: planned.name) }
+                // The state store failed under the step: retried by ``drive(_:)``, never rolled back for it.
+                if error is StateStoreUnavailable { throw error }
                 let reason = "step '\(planned.name)' failed: \(Self.safeDescription(error))"
                 step.status = .failed
                 step.endedAt = Date()
@@ -125,7 +156,12 @@ extension RotationEngine {
         }
         var attempt = 1
         while true {
-            let context = try await stepContext(planned, rotationID: record.id, definition: definition, adapters: adapters, logger: logger)
+            let context: StepContext
+            do {
+                context = try await stepContext(planned, rotationID: record.id, definition: definition, adapters: adapters, logger: logger)
+            } catch {
+                throw StateStoreUnavailable(underlying: "\(type(of: error))")
+            }
             do {
                 return try await executor.run(context)
             } catch let error as AdapterError where error.isTransient && attempt < deps.settings.stepAttempts {
@@ -134,7 +170,7 @@ extension RotationEngine {
                     "step": "\(planned.name)", "attempt": "\(attempt)", "error": "\(error)", "retry_in_ms": "\(delay.milliseconds)"])
                 attempt += 1
                 step.attempts += 1
-                try await deps.state.saveStep(step)
+                do { try await deps.state.saveStep(step) } catch { throw StateStoreUnavailable(underlying: "\(type(of: error))") }
                 try await Task.sleep(for: delay)
             }
         }
@@ -149,7 +185,11 @@ extension RotationEngine {
             rotation: record, step: planned, definition: definition, store: adapters.store, target: adapters.target,
             checks: deps.checks, settings: deps.settings, logger: logger,
             recordFacts: { facts in
-                try await state.updateRotation(id: rotationID) { $0.facts.merge(facts) { _, new in new } }.facts
+                do {
+                    return try await state.updateRotation(id: rotationID) { $0.facts.merge(facts) { _, new in new } }.facts
+                } catch {
+                    throw StateStoreUnavailable(underlying: "\(type(of: error))")
+                }
             },
             announce: { [weak self] announcement in
                 guard let self, let snapshot = try? await self.snapshot(id: rotationID) else { return }

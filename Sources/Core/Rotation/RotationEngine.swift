@@ -105,7 +105,7 @@ public actor RotationEngine: Service {
         ) { number in
             RotationRecord(id: "R-\(number)", number: number, secretID: definition.id, requester: requester, reason: reason,
                            leaked: leaked, status: .awaitingApproval, plan: plan, planDigest: plan.digest, requestedAt: now,
-                           expiresAt: expires, origin: ChatOrigin(channel: channel), facts: [:])
+                           expiresAt: expires, origin: ChatOrigin(channel: channel), facts: [:], definition: definition)
         }
         switch creation {
         case .alreadyOpen(let open):
@@ -121,7 +121,6 @@ public actor RotationEngine: Service {
             let snapshot = try await snapshot(of: record)
             logger.notice("rotation requested", metadata: ["rotation.id": "\(record.id)", "secret.id": "\(definition.id)"])
             await deps.events.publish(.requested(snapshot))
-            if leaked { await deps.events.publish(.incident(snapshot)) }
             return .created(snapshot)
         }
     }
@@ -163,7 +162,7 @@ public actor RotationEngine: Service {
 
     func snapshot(of record: RotationRecord) async throws -> RotationSnapshot {
         let steps = try await deps.state.steps(rotationID: record.id)
-        guard let definition = deps.inventory.definition(named: record.secretID) else {
+        guard let definition = record.definition ?? deps.inventory.definition(named: record.secretID) else {
             throw StateStoreError("rotation \(record.id) names \(record.secretID), which is no longer in the inventory")
         }
         return RotationSnapshot(record: record, steps: steps, definition: definition)

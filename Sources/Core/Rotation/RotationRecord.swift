@@ -22,6 +22,9 @@ public struct RotationRecord: Sendable, Codable, Hashable {
     public var facts: [String: String]
     /// A safe, human-readable reason for a failure or rollback.
     public var failure: String?
+    /// The secret's definition as it was when requested: the engine runs (and rolls back) this
+    /// one, never the Commands file as it is later. Nil in records written before it was kept.
+    public var definition: SecretDefinition?
 
     public var isExpired: Bool { Date() >= expiresAt }
 }

@@ -48,6 +48,9 @@ public protocol StateStore: Sendable {
 
     /// Cheap reachability check for readiness probes.
     func ping() async throws
+
+    /// The key the store seals audit records with; `audit verify` checks them with it.
+    var auditKey: AuditKey { get }
 }
 
 public enum RotationCreation: Sendable {
@@ -67,4 +70,12 @@ public struct StateStoreError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public init(_ message: String) { self.message = message }
     public var description: String { "state store: \(message)" }
+}
+
+/// The state store failed underneath a step (busy, locked, disk). Not the step's failure: the
+/// step is not marked failed and nothing is rolled back; the engine retries the rotation once the
+/// store answers (steps are idempotent).
+public struct StateStoreUnavailable: Error, Sendable, CustomStringConvertible {
+    public let underlying: String
+    public var description: String { "the state store did not answer (\(underlying))" }
 }

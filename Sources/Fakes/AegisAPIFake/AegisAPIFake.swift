@@ -41,12 +41,12 @@ public final class AegisAPIFake: Sendable {
             guard request.headers[.authorization] == "Bearer \(await state.token)" else { return Response(status: .unauthorized) }
             return try json(["total": 3, "items": [String]()])
         }
-        let port = PortHolder()
+        let port = AnnouncedPort()
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               onServerRunning: { await port.set($0.localAddress?.port ?? 0) },
                               logger: Logger(label: "aegis-api-fake") { _ in SwiftLogNoOpLogHandler() })
         let runner = Task { try await app.run() }
-        return AegisAPIFake(state: state, runner: runner, port: try await port.wait())
+        return AegisAPIFake(state: state, runner: runner, port: try await port.wait(for: "the aegis-api fake"))
     }
 
     init(state: State, runner: Task<Void, any Error>, port: Int) {
@@ -81,13 +81,3 @@ extension AegisAPIFake.State {
     func setFailures(_ count: Int) { failures = count }
 }
 
-/// The bound port, known once the server runs.
-actor PortHolder {
-    private var port = 0
-    func set(_ value: Int) { port = value }
-    func wait() async throws -> Int {
-        for _ in 0..<500 where port == 0 { try await Task.sleep(for: .milliseconds(10)) }
-        guard port > 0 else { throw CancellationError() }
-        return port
-    }
-}

@@ -42,7 +42,7 @@ public final class KubernetesFake: Sendable {
         await state.putDeployment(namespace: "aegis", name: "aegis-api", replicas: 2, labels: ["app": "aegis-api"], paused: false)
         await state.putDeployment(namespace: "aegis", name: "aegis-paused", replicas: 1, labels: ["app": "aegis-paused"], paused: true)
 
-        let portBox = FakePortBox()
+        let portBox = AnnouncedPort()
         let router = Router()
         for method in [HTTPRequest.Method.get, .patch, .post, .put, .delete] {
             router.on("**", method: method) { request, _ -> Response in
@@ -71,7 +71,7 @@ public final class KubernetesFake: Sendable {
             },
             logger: logger)
         let runner = Task { try await app.run() }
-        let port = try await portBox.wait()
+        let port = try await portBox.wait(for: "the Kubernetes fake")
         return KubernetesFake(state: state, runner: runner, port: port, usesTLS: tls != nil)
     }
 
@@ -131,15 +131,3 @@ public final class KubernetesFake: Sendable {
     }
 }
 
-/// The bound port, known once the server runs.
-actor FakePortBox {
-    private var port: Int?
-    func set(_ value: Int) { port = value }
-    func wait() async throws -> Int {
-        for _ in 0..<500 {
-            if let port, port > 0 { return port }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        throw CancellationError()
-    }
-}

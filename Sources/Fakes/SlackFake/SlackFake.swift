@@ -25,7 +25,7 @@ public final class SlackFake: Sendable {
     /// Starts on 127.0.0.1 on a free port.
     public static func start(redeliverAfter: Duration = .seconds(3), logger: Logger = Logger(label: "slack-fake") { _ in SwiftLogNoOpLogHandler() }) async throws -> SlackFake {
         let state = SlackFakeState()
-        let portBox = PortBox()
+        let portBox = AnnouncedPort()
         let router = Router()
         router.post("/api/:method") { request, context -> Response in
             let method = context.parameters.get("method") ?? ""
@@ -58,7 +58,7 @@ public final class SlackFake: Sendable {
             onServerRunning: { channel in await portBox.set(channel.localAddress?.port ?? 0) },
             logger: logger)
         let runner = Task { try await app.run() }
-        let port = try await portBox.wait()
+        let port = try await portBox.wait(for: "the Slack fake")
         let redeliverer = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(100))
@@ -124,19 +124,6 @@ public final class SlackFake: Sendable {
     }
 }
 
-/// The bound port, known once the server runs.
-actor PortBox {
-    private var port: Int?
-    func set(_ value: Int) { port = value }
-    var value: Int { port ?? 0 }
-    func wait() async throws -> Int {
-        for _ in 0..<500 {
-            if let port, port > 0 { return port }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        throw CancellationError()
-    }
-}
 
 extension SlackFakeState {
     /// Tickets are single use, as Slack's are.

@@ -5,11 +5,21 @@ import GRDB
 /// The embedded state store: one SQLite file in WAL mode (`AEGIS_STATE_URL=sqlite://PATH`).
 /// One bot process owns it; CLI commands read it alongside.
 public final class SQLiteStateStore: StateStore {
-    let pool: DatabasePool
+    let pool: any DatabaseWriter
     let encoder: JSONEncoder
     let decoder = JSONDecoder()
+    public let path: String?
+    /// Seals every audit record (HMAC chain, ``AuditChain``).
+    public let auditKey: AuditKey
 
-    public init(path: String) throws {
+    /// Opens (and with `createIfMissing`, creates) the state file. Read-only CLI commands pass
+    /// false: a missing file is then an error, not a new empty store.
+    public init(path: String, auditKey: AuditKey, createIfMissing: Bool = true) throws {
+        self.path = path
+        self.auditKey = auditKey
+        guard createIfMissing || FileManager.default.fileExists(atPath: path) else {
+            throw StateStoreError("there is no state store at \(path): nothing has run with this AEGIS_STATE_URL (check the setting and the working folder)")
+        }
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
@@ -18,6 +28,17 @@ public final class SQLiteStateStore: StateStore {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         pool = try DatabasePool(path: path, configuration: configuration)
+        encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try SQLiteSchema.migrator().migrate(pool)
+    }
+
+    /// An empty store in memory, for commands that only read the inventory (`list`, `plan`) when
+    /// no state file exists: nothing is created on disk.
+    public init(inMemoryWith auditKey: AuditKey) throws {
+        path = nil
+        self.auditKey = auditKey
+        pool = try DatabaseQueue()
         encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try SQLiteSchema.migrator().migrate(pool)
@@ -207,7 +228,7 @@ public final class SQLiteStateStore: StateStore {
         let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
         let sequence = (last?["seq"] as Int? ?? 0) + 1
         let previous = last?["hash"] as String? ?? AuditChain.genesisHash
-        let record = AuditChain.seal(entry, sequence: sequence, previousHash: previous, at: Date())
+        let record = AuditChain.seal(entry, sequence: sequence, previousHash: previous, at: Date(), key: auditKey)
         try db.execute(sql: "INSERT INTO audit (seq, body, prev_hash, hash) VALUES (?, ?, ?, ?)",
                        arguments: [record.sequence, record.body, record.previousHash, record.hash])
         return record

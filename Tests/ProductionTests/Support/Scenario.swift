@@ -104,15 +104,18 @@ final class Scenario: Sendable {
             "REDIS_URL": "redis://127.0.0.1:\(world.redis.port)",
             "AEGIS_API_URL": api.baseURL, "AEGIS_API_TOKEN": "test-api-token",
             "AEGIS_JWT_GRACE": "1h", "AEGIS_IAM_GRACE": "1h", "AEGIS_LOG_SCAN_WINDOW": "1m",
-            "AEGIS_TIMER_POLL": "100ms", "AEGIS_RETRY_BASE": "50ms",
+            "AEGIS_TIMER_POLL": "100ms", "AEGIS_RETRY_BASE": "50ms", "AEGIS_AUDIT_KEY": Self.auditKey,
         ]
         for (key, value) in extra { environment[key] = value }
         return environment
     }
 
     /// The settings that are themselves credentials (the bot's own), for leak scans.
+    /// The audit chain's key the scenario's bot runs with (production requires one).
+    static let auditKey = "scenario-audit-key-\(UUID().uuidString)"
+
     var operatorCredentials: [String] {
-        [moto.admin.secretAccessKey.revealSecretString(), world.postgres.adminPassword.revealSecretString(), kubeToken]
+        [moto.admin.secretAccessKey.revealSecretString(), world.postgres.adminPassword.revealSecretString(), kubeToken, Self.auditKey]
     }
 
     // MARK: - Seeding

@@ -34,7 +34,7 @@ public struct CommandHandler: Sendable {
             case "cancel": outcome = try await engine.cancel(rotationID: value, user: user)
             case "provide-key":
                 return .ephemeral("The key form exists only in Slack. Here, stage the key in the secret store yourself (the command is in the thread); I pick it up from there.")
-            default: return .ephemeral("That button (`\(actionID.prefix(40))`) is not one I know.")
+            default: return .ephemeral("That button (`\(UserText.mark(actionID.prefix(40)))`) is not one I know.")
             }
             switch outcome {
             case .refused(let reason): return .ephemeral(reason)
@@ -51,7 +51,7 @@ public struct CommandHandler: Sendable {
             return .ephemeral("Requested \(snapshot.record.id). A member of #\(await engine.approverGroup) must approve it.")
         case .unknownSecret(let name, let suggestion, let valid):
             let hint = suggestion.map { " Did you mean `\($0)`?" } ?? ""
-            return .ephemeral("I don't know a secret called `\(name.prefix(60))`.\(hint) Valid names: \(valid.joined(separator: ", ")). `/rotate list` shows aliases.")
+            return .ephemeral("I don't know a secret called `\(UserText.mark(name.prefix(60)))`.\(hint) Valid names: \(valid.joined(separator: ", ")). `/rotate list` shows aliases.")
         case .alreadyOpen(let open):
             return .ephemeral("\(open.secretID) already has an open rotation: \(open.id) (\(open.status.label), requested by \(open.requester)). Follow it there, or `/rotate cancel \(open.id)`.")
         case .notReady(let secretID, let missing):
@@ -70,14 +70,14 @@ public struct CommandHandler: Sendable {
         case .status:
             if let id = argument {
                 guard let snapshot = try await engine.snapshot(id: id.uppercased()) else {
-                    return .ephemeral("There is no rotation \(id.prefix(20)). `/rotate status` lists the open ones.")
+                    return .ephemeral("There is no rotation \(UserText.mark(id.prefix(20))). `/rotate status` lists the open ones.")
                 }
                 return CommandReply(.ephemeral, .plain("```\n\(InventoryMessages.detail(snapshot))\n```"))
             }
             return CommandReply(.ephemeral, .plain("```\n\(InventoryMessages.statusTable(try await engine.openRotations()))\n```"))
         case .history:
             guard let name = argument, let (definition, records) = try await engine.history(secretName: name) else {
-                return .ephemeral("I don't know a secret called `\((argument ?? "").prefix(60))`. `/rotate list` shows the names.")
+                return .ephemeral("I don't know a secret called `\(UserText.mark((argument ?? "").prefix(60)))`. `/rotate list` shows the names.")
             }
             return CommandReply(.ephemeral, .plain("```\n\(InventoryMessages.historyTable(definition, records))\n```"))
         case .cancel:

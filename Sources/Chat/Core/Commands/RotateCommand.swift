@@ -37,8 +37,19 @@ public enum ParsedCommand: Sendable, Equatable {
     case invalid(String)
 
     /// Parses the text after `/rotate`. Flags may stand anywhere after the secret name.
+    /// Longest `/rotate` line read; longer input is refused before anything looks at it.
+    public static let maximumLength = 1_000
+    /// Longest secret name or rotation ID read.
+    public static let maximumNameLength = 64
+
     public static func parse(_ text: String) -> ParsedCommand {
+        guard text.count <= maximumLength else {
+            return .invalid("That is \(text.count) characters; a `/rotate` line has at most \(maximumLength).")
+        }
         let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init)
+        if let long = words.prefix(2).first(where: { $0.count > maximumNameLength }) {
+            return .invalid("`\(UserText.mark(long.prefix(20)))…` is too long for a secret name or rotation ID (at most \(maximumNameLength) characters).")
+        }
         guard let first = words.first else { return .subcommand(.help, argument: nil) }
         if let command = RotateCommand(rawValue: first.lowercased()) {
             let argument = words.dropFirst().first
@@ -55,7 +66,12 @@ public enum ParsedCommand: Sendable, Equatable {
         var reason: [String] = []
         for word in words.dropFirst() {
             if word == "--leaked" { leaked = true; continue }
-            if word.hasPrefix("--") { return .invalid("Unknown option `\(word.prefix(40))`; the only option is `--leaked`.") }
+            // Slack turns a typed `--` into a dash; `-leaked`, `—leaked` and `–leaked` are typos of the
+            // one option, never a reason: a leak response must not quietly become a normal rotation.
+            if let dash = word.first, "-—–".contains(dash) {
+                let hint = word.drop(while: { "-—–".contains($0) }).lowercased() == "leaked" ? " Did you mean `--leaked`?" : ""
+                return .invalid("Unknown option `\(UserText.mark(word.prefix(40)))`; the only option is `--leaked`.\(hint)")
+            }
             reason.append(word)
         }
         let joined = reason.joined(separator: " ")

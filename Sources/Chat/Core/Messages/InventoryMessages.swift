@@ -38,7 +38,7 @@ public enum InventoryMessages {
     public static func detail(_ snapshot: RotationSnapshot) -> String {
         let record = snapshot.record
         var lines = ["\(record.id) \(record.secretID): \(record.status.label)",
-                     "requested by \(record.requester) at \(Format.time(record.requestedAt)); reason: \(record.reason.isEmpty ? "—" : record.reason)"]
+                     "requested by \(record.requester) at \(Format.time(record.requestedAt)); reason: \(record.reason.isEmpty ? "—" : UserText.mark(record.reason))"]
         if let decidedBy = record.decidedBy { lines.append("decided by \(decidedBy)") }
         if let failure = record.failure { lines.append("failure: \(failure)") }
         if let new = record.facts[FactKey.newVersion] { lines.append("new version \(new), old version \(record.facts[FactKey.oldVersion] ?? "?")") }

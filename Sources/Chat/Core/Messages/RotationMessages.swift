@@ -9,7 +9,7 @@ public enum RotationMessages {
     public static func request(_ snapshot: RotationSnapshot, approverGroup: String) -> ChatMessage {
         let record = snapshot.record
         var blocks: [ChatBlock] = [.header("Rotation \(record.id): \(record.secretID)")]
-        var facts = ["*Requested by* \(record.requester)", "*Reason* \(record.reason.isEmpty ? "—" : record.reason)",
+        var facts = ["*Requested by* \(record.requester)", "*Reason* \(record.reason.isEmpty ? "—" : UserText.mark(record.reason))",
                      "*Status* \(record.status.label)", "*Expires* \(Format.time(record.expiresAt))"]
         if let decidedBy = record.decidedBy { facts.append("*Decided by* \(decidedBy)") }
         blocks.append(.fields(facts))
@@ -44,7 +44,7 @@ public enum RotationMessages {
     public static func announcement(_ snapshot: RotationSnapshot, approverGroup: String) -> ChatMessage {
         let record = snapshot.record
         let leak = record.leaked ? " ⚠️ *LEAK RESPONSE*" : ""
-        let text = "\(record.requester) asks to rotate *\(record.secretID)* (\(record.id)) in #\(record.origin.channel)\(leak). Reason: \(record.reason.isEmpty ? "—" : record.reason). Needs one approval from #\(approverGroup) before \(Format.time(record.expiresAt))."
+        let text = "\(record.requester) asks to rotate *\(record.secretID)* (\(record.id)) in #\(record.origin.channel)\(leak). Reason: \(record.reason.isEmpty ? "—" : UserText.mark(record.reason)). Needs one approval from #\(approverGroup) before \(Format.time(record.expiresAt))."
         return ChatMessage(text: text, blocks: [.section(text), .section(checklist(snapshot)), .actions(decisionButtons(record.id))]).limited()
     }
 
@@ -131,6 +131,10 @@ public enum RotationMessages {
         let record = snapshot.record
         let text = "🚨 *Incident: leaked credential* — \(record.secretID) reported leaked by \(record.requester) (\(record.id), #\(record.origin.channel)). Following Runbook 02 (leak response): rotate with no grace period, revoke the old credential as soon as the new one verifies. A second approver is still required."
         return ChatMessage(text: "Incident: \(record.secretID) leaked", blocks: [.section(text)]).limited()
+    }
+
+    public static func stalled(rotationID: String, attempts: Int, problem: String) -> ChatMessage {
+        .plain("⚠️ \(rotationID) is stalled: the state store failed \(attempts) times in a row (\(problem)). The bot keeps retrying with backoff; nothing runs until the store answers. Check the state store (disk, locks, AEGIS_STATE_URL).")
     }
 
     public static func overdue(_ items: [DueItem]) -> ChatMessage {

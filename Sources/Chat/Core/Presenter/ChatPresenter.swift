@@ -65,6 +65,9 @@ public actor ChatPresenter: RotationEventSink {
             try await transport.post(message, channel: escalationChannel, thread: nil)
         case .overdue(let items):
             try await transport.post(RotationMessages.overdue(items), channel: escalationChannel, thread: nil)
+        case .stalled(let rotationID, let attempts, let problem):
+            try await transport.post(RotationMessages.stalled(rotationID: rotationID, attempts: attempts, problem: problem),
+                                     channel: escalationChannel, thread: nil)
         }
     }
 
