@@ -21,6 +21,14 @@ public struct AppContext: Sendable {
     /// Held while this process drives rotations on a SQLite state file (``StateAccess/drive``).
     let lock: StateFileLock?
 
+    /// `audit.head` beside a SQLite state file: where `audit verify` remembers the newest record it saw.
+    public var defaultAuditHeadPath: String? {
+        let url = configuration.stateURL
+        guard url.hasPrefix("sqlite://") else { return nil }
+        let folder = (String(url.dropFirst("sqlite://".count)) as NSString).deletingLastPathComponent
+        return (folder.isEmpty ? "." : folder) + "/audit.head"
+    }
+
     /// Closes the adapters' clients, all at once, each within ``BoundedShutdown/clientCloseLimit``
     /// (a client that does not close in time is left to the process's exit). Every front end
     /// calls it once it is done with the app.

@@ -110,18 +110,25 @@ struct Audit: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Recompute the audit log's hash chain; exit 1 naming the first bad record if anything changed.")
+            abstract: "Check the audit log's keyed chain, the newest record seen last time, and every rotation's status against its records; exit 1 naming what is wrong.")
+
+        @Option(help: "Where to keep the newest record seen, to detect records deleted from the end (default: audit.head beside a SQLite state store). Keep it where the state store's writers cannot change it.")
+        var head: String?
 
         func run() async throws {
             try await CLIRuntime.withContext(.readState) { app in
-                switch try await app.engine.auditVerification() {
-                case .intact(let count, let head):
-                    print("audit log intact: \(count) records, head hash \(head)")
+                let headPath = head ?? app.defaultAuditHeadPath
+                let seen = headPath.flatMap(AuditHead.load)
+                let (verification, newest) = try await app.engine.auditVerification(seen: seen)
+                switch verification {
+                case .intact(let count, let hash):
+                    print("audit log intact: \(count) records, head hash \(hash)" + (seen.map { "; the head seen on \($0.seenAt) (#\($0.sequence)) is still there" } ?? ""))
+                    if let headPath, let newest { try newest.save(headPath) }
                 case .broken(let sequence, let reason):
                     CLIRuntime.printError("audit log TAMPERED: record #\(sequence): \(reason)")
                     throw ExitCodes.failure
                 case .inconsistent(let count, let problems):
-                    CLIRuntime.printError(UserText.terminal("audit log chain intact (\(count) records), but the state store does not match it:\n"
+                    CLIRuntime.printError(UserText.terminal("audit log chain intact (\(count) records), but it does not prove the state store:\n"
                         + problems.map { "  - \($0)" }.joined(separator: "\n")))
                     throw ExitCodes.failure
                 }

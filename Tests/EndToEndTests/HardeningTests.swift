@@ -108,6 +108,7 @@ struct HardeningTests {
         try await queue.write { db in try db.execute(sql: "DELETE FROM audit WHERE seq = (SELECT MAX(seq) FROM audit)") }
         let newest = try await workspace.run(["audit", "verify"])
         #expect(newest.status == 1, "deleting the newest record went unnoticed: \(newest.stdout)")
+        #expect(newest.stderr.contains("records were deleted from the end"), "the head seen by the last verify was not checked: \(newest.stderr)")
         try await queue.write { db in try db.execute(sql: "DELETE FROM audit") }
         try await queue.close()
         let all = try await workspace.run(["audit", "verify"])

@@ -46,13 +46,17 @@ extension RotationEngine {
         return (definition, records)
     }
 
-    /// The keyed chain first; if it holds, every rotation's status against its records.
-    public func auditVerification() async throws -> AuditVerification {
+    /// The keyed chain first; if it holds, the head seen last time (`seen`) and every rotation's
+    /// status against its records. Returns the verification and the head to remember now.
+    public func auditVerification(seen: AuditHead? = nil) async throws -> (AuditVerification, AuditHead?) {
         let records = try await deps.state.auditRecords()
         let chain = AuditChain.verify(records, key: deps.state.auditKey)
-        guard case .intact(let count, _) = chain else { return chain }
+        guard case .intact(let count, let headHash) = chain else { return (chain, nil) }
+        var problems: [String] = []
+        if let problem = seen?.problem(in: records) { problems.append(problem) }
         let rotations = try await deps.state.latestRotations(limit: Int.max)
-        let problems = AuditCrossCheck.problems(rotations: rotations, records: records)
-        return problems.isEmpty ? chain : .inconsistent(count: count, problems: problems)
+        problems += AuditCrossCheck.problems(rotations: rotations, records: records)
+        guard problems.isEmpty else { return (.inconsistent(count: count, problems: problems), nil) }
+        return (chain, AuditHead(sequence: count, hash: headHash, seenAt: ISO8601DateFormatter().string(from: Date())))
     }
 }
