@@ -76,9 +76,10 @@ public struct AppContext: Sendable {
             deferred.actions = wiring.deferredActions
             closers = wiring.closers
         }
+        // The shell's approvers: the configured list; the sandbox's pretend workspace only locally.
+        let shellApprovers = configuration.workspace?.approvers ?? (environment == .local ? ShellWorkspaceDefaults.approvers : [])
         let approvers: any ApproverDirectory = approvers ?? StaticApproverDirectory(
-            groupName: settings.approverChannel,
-            members: Set(configuration.workspace?.approvers ?? ShellWorkspaceDefaults.approvers))
+            groupName: settings.approverChannel, members: Set(shellApprovers))
         let engine = RotationEngine(EngineDependencies(
             inventory: inventory, state: state, adapters: adapters, approvers: approvers, events: events,
             steps: steps, checks: checks, deferredActions: deferred, settings: settings,

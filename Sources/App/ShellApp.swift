@@ -38,8 +38,10 @@ public enum ShellApp {
                 seededNote = "\nSeeded the sandbox with initial versions of: \(seeded.joined(separator: ", "))."
             }
         }
-        let workspace = ShellWorkspace(users: configuration.workspace?.users ?? ShellWorkspaceDefaults.users,
-                                       approvers: configuration.workspace?.approvers ?? ShellWorkspaceDefaults.approvers)
+        let workspace = app.environment == .production
+            ? ShellWorkspace.operatingSystem(approvers: configuration.workspace?.approvers ?? [])
+            : ShellWorkspace(users: configuration.workspace?.users ?? ShellWorkspaceDefaults.users,
+                             approvers: configuration.workspace?.approvers ?? ShellWorkspaceDefaults.approvers)
         let where_ = app.environment == .local ? "local sandbox in \(configuration.localDirectory.path)" : "production"
         let banner = "aegis-rotate shell: AEGIS_ENV=\(app.environment.rawValue) (\(where_)), state \(configuration.stateURL), \(app.inventory.definitions.count) secrets.\(seededNote)"
         let session = ShellSession(handler: CommandHandler(engine: app.engine), engine: app.engine, output: output,

@@ -9,7 +9,8 @@ struct ShellSessionTests {
     @Test("request, refused approvals, approval, every step, grace clean-up, audit verify and tamper detection, no leaks")
     func fullSession() async throws {
         let workspace = try Workspace()
-        let shell = try workspace.start(["shell"], environment: ["AEGIS_JWT_GRACE": "2s"])
+        // Long enough that the checks after completion read the config before the grace timer fires on a loaded machine.
+        let shell = try workspace.start(["shell"], environment: ["AEGIS_JWT_GRACE": "8s"])
         try await shell.waitForOutput("You are alice")
         shell.send("/rotate jwt quarterly rotation")
         try await shell.waitForOutput("[ Approve ] type: approve R-1", count: 2)
@@ -36,7 +37,7 @@ struct ShellSessionTests {
         #expect(config["jwt.previous_signing_key"] == (try await inspector.value(previous)))
         #expect(config["jwt.signing_key_id"] == current)
 
-        try await shell.waitForOutput("🧹 Grace period over for R-1: removed jwt.previous_signing_key", timeout: .seconds(20))
+        try await shell.waitForOutput("🧹 Grace period over for R-1: removed jwt.previous_signing_key", timeout: .seconds(40))
         config = try await inspector.config()
         #expect(config["jwt.previous_signing_key"] == nil)
         #expect(config["jwt.signing_key"] == (try await inspector.value(current)))

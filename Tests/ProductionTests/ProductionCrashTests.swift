@@ -49,8 +49,9 @@ struct ProductionCrashTests {
         let point = "after:\(step)"
 
         // 1. Request and approve; the engine SIGKILLs itself right after the step is recorded done.
+        try await scenario.requestAsOperator("/rotate \(secret) crash test", environment: extra)
         let first = try scenario.shell(extra.merging(["AEGIS_CRASH_POINT": point]) { $1 })
-        for line in ["/rotate \(secret) crash test", "/as carol", "approve R-1"] { first.send(line) }
+        first.send("approve R-1")
         let crashed = try await first.waitForExit(timeout: .seconds(60))
         #expect(crashed == -SIGKILL, "expected SIGKILL at \(point)\n\(first.stdout)\n\(first.stderr)")
         #expect(first.stderr.contains("crash point \(point) reached"), "\(first.stderr)")

@@ -63,8 +63,9 @@ struct ProductionFaultTests {
             // Hold the rotation in its restart, then pause moto: the checks and the rollback
             // reach a store that does not answer.
             await scenario.kube.stallRollouts(true)
+            try await scenario.requestAsOperator("/rotate postgres fault test", environment: ["AEGIS_PROVIDER_TIMEOUT": "1s", "AEGIS_STEP_ATTEMPTS": "6"])
             let shell = try scenario.shell(["AEGIS_PROVIDER_TIMEOUT": "1s", "AEGIS_STEP_ATTEMPTS": "6"])
-            for line in ["/rotate postgres fault test", "/as carol", "approve R-1", "/wait", "/quit"] { shell.send(line) }
+            for line in ["approve R-1", "/wait", "/quit"] { shell.send(line) }
             try await waitUntil("the restart began") { await scenario.restartCount() == 1 }
             let moto = scenario.moto.processID
             kill(moto, SIGSTOP)

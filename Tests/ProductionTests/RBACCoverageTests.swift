@@ -72,8 +72,9 @@ struct RBACCoverageTests {
     func jwtLeakRotation() async throws {
         let rules = try Self.roleRules()
         try await Scenario.with { scenario in
+            try await scenario.requestAsOperator("/rotate jwt --leaked rbac test")
             let driver = try scenario.shell()
-            for line in ["/rotate jwt --leaked rbac test", "/as carol", "approve R-1", "/wait", "/quit"] { driver.send(line) }
+            for line in ["approve R-1", "/wait", "/quit"] { driver.send(line) }
             #expect(try await driver.waitForExit(timeout: .seconds(120)) == 0)
             #expect(driver.stdout.contains("🎉 R-1 completed"), "\(driver.stdout)")
             let calls = Set(await scenario.kube.requests.compactMap(Call.init))

@@ -89,4 +89,26 @@ struct ShellJWTRotationTests {
             #expect(leaks.isEmpty, "secret values found in: \(leaks)")
         }
     }
+
+    @Test("the production shell is its operating-system user: no /as, no self-approval, approvers only from the config")
+    func productionShellIdentity() async throws {
+        try await Scenario.with { scenario in
+            let old = try #require(scenario.initialVersions["jwt-signing-key"])
+            let shell = try scenario.shell()
+            for line in ["/rotate jwt self approval", "/as carol", "approve R-1", "/as Root", "/quit"] { shell.send(line) }
+            #expect(try await shell.waitForExit(timeout: .seconds(60)) == 0, "\(shell.outputTail)")
+            #expect(shell.stdout.contains("You are root."), "\(shell.stdout)")
+            #expect(shell.stdout.contains("/as works only on the local sandbox"), "\(shell.stdout)")
+            #expect(shell.stdout.contains("You requested R-1"), "root approved its own request:\n\(shell.stdout)")
+            #expect(try await scenario.status().hasSuffix(": awaiting approval"))
+
+            // Without a configured approver list, no approval in the shell.
+            try FileManager.default.removeItem(at: scenario.workspace.folder.appendingPathComponent("aegis-rotate.yaml"))
+            let unconfigured = try scenario.shell()
+            for line in ["/rotate cancel R-1", "/rotate jwt second", "approve R-2", "/quit"] { unconfigured.send(line) }
+            _ = try await unconfigured.waitForExit(timeout: .seconds(60))
+            #expect(unconfigured.stdout.contains("No shell approvers are configured"), "\(unconfigured.stdout)")
+            #expect(try await scenario.version("jwt-signing-key", .current) == old, "something ran without an approval")
+        }
+    }
 }

@@ -105,8 +105,9 @@ struct ShutdownTests {
     func shellMidRollout() async throws {
         try await Scenario.with { scenario in
             await scenario.kube.setRolloutDuration(.seconds(20))
+            try await scenario.requestAsOperator("/rotate jwt shutdown test")
             let shell = try scenario.shell()
-            for line in ["/rotate jwt shutdown test", "/as carol", "approve R-1"] { shell.send(line) }
+            shell.send("approve R-1")
             try await waitUntil("the rollout restart", timeout: .seconds(30)) { await scenario.restartCount() == 1 }
             try await expectStopsInTime(shell, "waiting for a 20 s rollout")
             let status = try await scenario.status()

@@ -63,6 +63,10 @@ public struct ShellSession: Service {
         let words = line.split(separator: " ").map(String.init)
         switch words.first ?? "" {
         case "/as":
+            guard !workspace.identityLocked else {
+                await say("In production the shell's user is your operating-system user (\(user)); /as works only on the local sandbox. A second person approves in Slack, or in their own shell.")
+                return user
+            }
             guard words.count == 2 else { await say("Usage: /as <user>"); return user }
             guard let name = workspace.users.first(where: { PersonName.same($0, words[1]) }) else {
                 await say("There is no user '\(words[1].prefix(40))' here. Users: \(workspace.users.joined(separator: ", ")).")
@@ -84,6 +88,10 @@ public struct ShellSession: Service {
             await show(await handler.handle(text: words.dropFirst().joined(separator: " "), user: user, channel: workspace.channel), user: user)
         case "approve", "deny", "cancel":
             guard words.count == 2 else { await say("Usage: \(words[0]) R-3"); return user }
+            if workspace.identityLocked && workspace.approvers.isEmpty && words[0] != "cancel" {
+                await say("No shell approvers are configured, so approvals in this shell are refused. Approve in Slack, or list the approvers' operating-system user names under shell.approvers in aegis-rotate.yaml (AEGIS_CONFIG).")
+                return user
+            }
             await show(await handler.handleAction(actionID: words[0], value: words[1], user: user), user: user)
         default:
             await say("I only understand /rotate commands, button presses like `approve R-1`, and shell commands. Type /help.")

@@ -45,19 +45,26 @@ extension RotationEngine {
 
     /// Nothing is run or undone: a human must look. Recorded, and escalated.
     func refuseUnproven(_ record: RotationRecord, reason: String, logger: Logger) async throws {
-        let refused = try await deps.state.updateRotation(id: record.id, audit: { record in
+        logger.critical("refused to act on a rotation", metadata: ["reason": "\(reason)"])
+        try await endUnrun(record, as: .failed, failure: "refused to run: \(reason)", reason: reason,
+                           restored: "nothing was run or undone; someone may have edited the state store or the audit log",
+                           action: record.definition?.escalation ?? "Check the state store and the audit log before anything else.")
+    }
+
+    /// Ends a rotation the engine will not run, with a `rotation.refused` record and an escalation.
+    func endUnrun(_ record: RotationRecord, as status: RotationStatus, failure: String, reason: String,
+                  restored: String, action: String) async throws {
+        let ended = try await deps.state.updateRotation(id: record.id, audit: { record in
             AuditEntry(actor: "aegis-rotate", action: AuditAction.refusedUnproven, rotationID: record.id, secretID: record.secretID,
                        details: ["reason": reason])
         }) {
-            $0.status = .failed
-            $0.failure = "refused to run: \(reason)"
+            $0.status = status
+            $0.failure = failure
             $0.finishedAt = Date()
         }
-        logger.critical("refused to act on a rotation", metadata: ["reason": "\(reason)"])
-        await publishSnapshot(refused) {
-            .finished($0, escalation: Escalation(rotationID: record.id, secretID: record.secretID, whatFailed: "refused to run: \(reason)",
-                                                 whatWasRestored: ["nothing was run or undone; someone may have edited the state store or the audit log"],
-                                                 action: record.definition?.escalation ?? "Check the state store and the audit log before anything else."))
+        await publishSnapshot(ended) {
+            .finished($0, escalation: Escalation(rotationID: record.id, secretID: record.secretID, whatFailed: failure,
+                                                 whatWasRestored: [restored], action: action))
         }
     }
 
@@ -67,19 +74,9 @@ extension RotationEngine {
         let steps = try await deps.state.steps(rotationID: record.id)
         let anythingRan = steps.contains { $0.status != .pending }
         if !anythingRan && record.status != .rollingBack {
-            let ended = try await deps.state.updateRotation(id: record.id, audit: { record in
-                AuditEntry(actor: "aegis-rotate", action: AuditAction.refusedUnproven, rotationID: record.id, secretID: record.secretID,
-                           details: ["reason": reason])
-            }) {
-                $0.status = .rolledBack
-                $0.failure = "not run: \(reason)"
-                $0.finishedAt = Date()
-            }
             logger.error("approved plan changed before it ran; not run", metadata: ["reason": "\(reason)"])
-            await publishSnapshot(ended) {
-                .finished($0, escalation: Escalation(rotationID: record.id, secretID: record.secretID, whatFailed: "not run: \(reason)",
-                                                     whatWasRestored: ["nothing had changed"], action: "Request the rotation again if the new plan is intended."))
-            }
+            try await endUnrun(record, as: .rolledBack, failure: "not run: \(reason)", reason: reason,
+                               restored: "nothing had changed", action: "Request the rotation again if the new plan is intended.")
             return
         }
         var rolling = record

@@ -94,22 +94,10 @@ extension RotationEngine {
             steps[planned.index] = step
             await publishSnapshot(record) { .stepChanged($0, stepIndex: planned.index) }
             crash.reached("before:\(planned.name)")
+            let summary: String
             do {
-                let summary = try await execute(planned, record: record, definition: definition, adapters: adapters,
-                                                step: &step, logger: logger)
-                step.status = .done
-                step.endedAt = Date()
-                step.summary = summary
-                RotationMetrics.step(planned, outcome: "done", startedAt: step.startedAt ?? Date())
-                try await deps.state.saveStep(step)
-                try await deps.state.appendAudit(AuditEntry(
-                    actor: "aegis-rotate", action: "step.done", rotationID: record.id, secretID: record.secretID,
-                    details: ["step": planned.name, "summary": summary]))
-                steps[planned.index] = step
-                record = try await deps.state.rotation(id: record.id) ?? record
-                logger.info("step done", metadata: ["step": "\(planned.name)", "summary": "\(summary)"])
-                await publishSnapshot(record) { .stepChanged($0, stepIndex: planned.index) }
-                crash.reached("after:\(planned.name)")
+                summary = try await execute(planned, record: record, definition: definition, adapters: adapters,
+                                            step: &step, logger: logger)
             } catch {
                 // Cancelled by shutdown (whatever error the adapter turned that into): not a failure.
                 if Task.isCancelled { throw RotationInterrupted(rotationID: record.id, during: planned.name) }
@@ -135,6 +123,21 @@ extension RotationEngine {
                 try await runRollback(record, definition: definition, logger: logger)
                 return
             }
+            // Outside the step's failure handling: a state store that fails here fails the write,
+            // not the step, and ``drive(_:)`` retries (the step runs again; steps are idempotent).
+            step.status = .done
+            step.endedAt = Date()
+            step.summary = summary
+            RotationMetrics.step(planned, outcome: "done", startedAt: step.startedAt ?? Date())
+            try await deps.state.saveStep(step)
+            try await deps.state.appendAudit(AuditEntry(
+                actor: "aegis-rotate", action: "step.done", rotationID: record.id, secretID: record.secretID,
+                details: ["step": planned.name, "summary": summary]))
+            steps[planned.index] = step
+            record = try await deps.state.rotation(id: record.id) ?? record
+            logger.info("step done", metadata: ["step": "\(planned.name)", "summary": "\(summary)"])
+            await publishSnapshot(record) { .stepChanged($0, stepIndex: planned.index) }
+            crash.reached("after:\(planned.name)")
         }
         record = try await deps.state.updateRotation(id: record.id, audit: { record in
             AuditEntry(actor: "aegis-rotate", action: "rotation.completed", rotationID: record.id, secretID: record.secretID,

@@ -65,6 +65,12 @@ final class Scenario: Sendable {
         await kube.setPodLogs(deployment: location.deployment, lines: ["GET /health 200", "GET /api/v1/findings 200"])
         try kube.kubeconfig(token: kubeToken).write(to: workspace.folder.appendingPathComponent("kubeconfig"),
                                                                         atomically: true, encoding: .utf8)
+        // The production shell's user is the operating-system user: requests come from `nobody`
+        // (``requestAsOperator(_:)``), approvals from root, the one configured shell approver.
+        try "shell:\n  approvers: [\(OperatorAccount.approver)]\n".write(to: workspace.folder.appendingPathComponent("aegis-rotate.yaml"),
+                                                                      atomically: true, encoding: .utf8)
+        try await runProgram(executable("chown", extraFolders: ["/bin", "/usr/bin"]) ?? "/bin/chown",
+                             ["-R", "\(OperatorAccount.uid):\(OperatorAccount.uid)", workspace.folder.path])
         let scenario = Scenario(world: world, moto: moto, kube: kube, api: api, workspace: workspace, inventory: inventory,
                                 kubeToken: kubeToken, initialVersions: [:])
         let versions = try await scenario.seed()
