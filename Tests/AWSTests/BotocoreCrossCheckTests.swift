@@ -66,7 +66,7 @@ struct BotocoreCrossCheckTests {
         let python = try TestProcess.python([script], input: true)
         python.write(Array(try JSONSerialization.data(withJSONObject: spec)))
         python.closeInput()
-        let status = try await python.waitForExit(timeout: .seconds(30))
+        let status = try await python.waitForExit(timeout: .seconds(90))
         #expect(status == 0, "botocore_sign.py exited \(status): \(python.stderr)")
         let botocore = try #require(try JSONSerialization.jsonObject(with: Data(python.stdout.utf8)) as? [String: String])
 

@@ -102,7 +102,7 @@ struct EngineHarness {
     }
 
     /// Waits until the rotation reaches a final status (bounded).
-    func finished(_ id: String, timeout: Duration = .seconds(30)) async throws -> RotationRecord {
+    func finished(_ id: String, timeout: Duration = .seconds(90)) async throws -> RotationRecord {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let record = try await state.rotation(id: id), !record.status.isOpen {

@@ -42,7 +42,7 @@ struct CLITests {
         // Once a shell has run, they read it.
         let shell = try workspace.start(["shell"])
         shell.closeInput()
-        #expect(try await shell.waitForExit(timeout: .seconds(30)) == 0, "\(shell.outputTail)")
+        #expect(try await shell.waitForExit(timeout: .seconds(90)) == 0, "\(shell.outputTail)")
         #expect(try await workspace.run(["status"]).stdout.contains("No open rotations."))
         #expect(try await workspace.run(["status", "R-4"]).status == 3)
         #expect(try await workspace.run(["history", "jwt"]).stdout.contains("has no rotations yet"))

@@ -34,7 +34,7 @@ struct CrashRecoveryTests {
         try await Task.sleep(for: .milliseconds(1_500))
 
         let second = try workspace.start(["shell"], environment: ["AEGIS_JWT_GRACE": "1s"])
-        try await second.waitForOutput("🧹 Grace period over for R-1: removed jwt.previous_signing_key", timeout: .seconds(20))
+        try await second.waitForOutput("🧹 Grace period over for R-1: removed jwt.previous_signing_key", timeout: .seconds(60))
         second.closeInput()
         #expect(try await second.waitForExit() == 0)
         #expect(try await inspector.config()["jwt.previous_signing_key"] == nil)

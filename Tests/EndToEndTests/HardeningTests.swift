@@ -123,11 +123,11 @@ struct HardeningTests {
         try await first.waitForOutput("Type /help.")
         let second = try workspace.start(["shell"])
         second.closeInput()
-        let status = try await second.waitForExit(timeout: .seconds(30))
+        let status = try await second.waitForExit(timeout: .seconds(90))
         #expect(status != 0)
         #expect(second.stderr.contains("is in use by another aegis-rotate process (pid \(first.pid)"), "\(second.stderr)")
         first.closeInput()
-        #expect(try await first.waitForExit(timeout: .seconds(30)) == 0)
+        #expect(try await first.waitForExit(timeout: .seconds(90)) == 0)
         let third = try await shell(workspace, [])
         #expect(third.exitStatus == 0, "the lock outlived its holder: \(third.outputTail)")
     }

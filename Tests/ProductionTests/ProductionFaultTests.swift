@@ -71,7 +71,7 @@ struct ProductionFaultTests {
             kill(moto, SIGSTOP)
             defer { kill(moto, SIGCONT) }
             await scenario.kube.stallRollouts(false)
-            try await waitUntil("an undo timed out and was retried", timeout: .seconds(30)) {
+            try await waitUntil("an undo timed out and was retried", timeout: .seconds(90)) {
                 let log = (try? String(contentsOf: scenario.workspace.logFile, encoding: .utf8)) ?? ""
                 return log.contains("transient failure, retrying") && log.contains("undo promote")
             }

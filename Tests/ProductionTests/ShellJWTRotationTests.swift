@@ -30,7 +30,7 @@ struct ShellJWTRotationTests {
             // The grace timer is durable: a new shell after the grace period removes the old key.
             try await Task.sleep(for: .seconds(2))
             let later = try scenario.shell(["AEGIS_JWT_GRACE": "2s"])
-            try await later.waitForOutput("🧹 Grace period over for R-1: removed jwt.previous_signing_key", timeout: .seconds(30))
+            try await later.waitForOutput("🧹 Grace period over for R-1: removed jwt.previous_signing_key", timeout: .seconds(90))
             later.closeInput()
             #expect(try await later.waitForExit() == 0)
             config = await scenario.configMap()

@@ -74,7 +74,7 @@ struct ShellProviderRotationTests {
 
             try await Task.sleep(for: .seconds(2))
             let later = try scenario.shell(["AEGIS_IAM_GRACE": "2s"])
-            try await later.waitForOutput("deleted old access key \(oldKey) of aegis-api after the grace period", timeout: .seconds(30))
+            try await later.waitForOutput("deleted old access key \(oldKey) of aegis-api after the grace period", timeout: .seconds(90))
             later.closeInput()
             #expect(try await later.waitForExit() == 0)
             keys = try await scenario.iamKeys()

@@ -21,7 +21,7 @@ struct ShutdownTests {
         try await Scenario.with { scenario in
             let fake = try await SlackHarness.startWorkspace()
             let bot = try scenario.startBot(fake)
-            try await waitUntil("the bot's socket", timeout: .seconds(30)) { await fake.openSockets == 1 }
+            try await waitUntil("the bot's socket", timeout: .seconds(90)) { await fake.openSockets == 1 }
             try await expectStopsInTime(bot, "idle and connected")
             await fake.stop()
         }
@@ -32,12 +32,12 @@ struct ShutdownTests {
         try await Scenario.with { scenario in
             let fake = try await SlackHarness.startWorkspace()
             let bot = try scenario.startBot(fake)
-            try await waitUntil("the bot's socket", timeout: .seconds(30)) { await fake.openSockets == 1 }
+            try await waitUntil("the bot's socket", timeout: .seconds(90)) { await fake.openSockets == 1 }
             // Slack stops handing out sockets, drops the live one, and then goes away altogether.
             await fake.failConnectionsOpen(times: 1_000)
             let opened = await fake.calls.filter { $0.method == "apps.connections.open" }.count
             await fake.dropSockets()
-            try await waitUntil("the bot to retry connecting", timeout: .seconds(30)) {
+            try await waitUntil("the bot to retry connecting", timeout: .seconds(90)) {
                 await fake.calls.filter { $0.method == "apps.connections.open" }.count >= opened + 2
             }
             await fake.stop()
@@ -64,9 +64,9 @@ struct ShutdownTests {
                 stuck["KUBECONFIG"] = kubeconfig.path
             }
             let bot = try scenario.startBot(fake, stuck)
-            try await waitUntil("the bot's socket", timeout: .seconds(30)) { await fake.openSockets == 1 }
+            try await waitUntil("the bot's socket", timeout: .seconds(90)) { await fake.openSockets == 1 }
             try await requestAndApprove(fake, "jwt shutdown test")
-            try await waitUntil("a \(hang.rawValue) call stuck in the silent server", timeout: .seconds(30)) { silent.connections > 0 }
+            try await waitUntil("a \(hang.rawValue) call stuck in the silent server", timeout: .seconds(90)) { silent.connections > 0 }
             try await expectStopsInTime(bot, "stuck in a \(hang.rawValue) call")
             await silent.stop()
 
@@ -81,9 +81,9 @@ struct ShutdownTests {
             await scenario.kube.setRolloutDuration(.seconds(20))
             let fake = try await SlackHarness.startWorkspace()
             let bot = try scenario.startBot(fake)
-            try await waitUntil("the bot's socket", timeout: .seconds(30)) { await fake.openSockets == 1 }
+            try await waitUntil("the bot's socket", timeout: .seconds(90)) { await fake.openSockets == 1 }
             try await requestAndApprove(fake, "jwt shutdown test")
-            try await waitUntil("the rollout restart", timeout: .seconds(30)) { await scenario.restartCount() == 1 }
+            try await waitUntil("the rollout restart", timeout: .seconds(90)) { await scenario.restartCount() == 1 }
             try await expectStopsInTime(bot, "waiting for a 20 s rollout")
 
             await scenario.kube.setRolloutDuration(.milliseconds(300))
@@ -108,7 +108,7 @@ struct ShutdownTests {
             try await scenario.requestAsOperator("/rotate jwt shutdown test")
             let shell = try scenario.shell()
             shell.send("approve R-1")
-            try await waitUntil("the rollout restart", timeout: .seconds(30)) { await scenario.restartCount() == 1 }
+            try await waitUntil("the rollout restart", timeout: .seconds(90)) { await scenario.restartCount() == 1 }
             try await expectStopsInTime(shell, "waiting for a 20 s rollout")
             let status = try await scenario.status()
             #expect(status.hasSuffix(": running"), "the interrupted rotation is not left running: \(status)")
@@ -127,7 +127,7 @@ struct ShutdownTests {
     func expectStopsInTime(_ process: TestProcess, _ situation: String) async throws {
         let start = ContinuousClock.now
         process.signal(SIGTERM)
-        let status = try await process.waitForExit(timeout: .seconds(20))
+        let status = try await process.waitForExit(timeout: .seconds(60))
         let took = ContinuousClock.now - start
         print("shutdown: \(process.name) exited \(status) \(took) after SIGTERM while \(situation)")
         #expect(status == 0, "exit status \(status) after SIGTERM while \(situation)\n\(process.outputTail)")
@@ -165,7 +165,7 @@ extension Scenario {
             await fake.messages.contains { $0.allText.contains("🎉 R-1 completed") }
         }
         bot.signal(SIGTERM)
-        #expect(try await bot.waitForExit(timeout: .seconds(15)) == 0, "\(bot.outputTail)")
+        #expect(try await bot.waitForExit(timeout: .seconds(45)) == 0, "\(bot.outputTail)")
         let transcript = await fake.transcript
         try await expectJWTRotationFinished(outputs: [bot.stdout, bot.stderr, botLog, transcript])
     }

@@ -46,7 +46,7 @@ struct SlackProductionRotationTests {
                 #expect(thread.contains("old key stays valid for 5s; removal of jwt.previous_signing_key scheduled for"))
 
                 try await bot.waitForThread(request, containing: "🧹 Grace period over for R-1: removed jwt.previous_signing_key",
-                                            timeout: .seconds(30))
+                                            timeout: .seconds(90))
                 config = await scenario.configMap()
                 #expect(config["jwt.previous_signing_key"] == nil)
                 #expect(config["jwt.previous_signing_key_id"] == nil)
@@ -192,7 +192,7 @@ struct SlackProductionRotationTests {
                 ], in: thread)
 
                 try await bot.waitForThread(request, containing: "🧹 Grace period over for R-1: deleted old access key \(oldKey) of aegis-api",
-                                            timeout: .seconds(30))
+                                            timeout: .seconds(90))
                 #expect(try await scenario.iamKeys() == [newKey: .active])
                 #expect(try await scenario.stsAccepts(pairOf: new), "STS refuses the new key after the old one was deleted")
                 try await expectCleanRun(scenario, bot)

@@ -40,7 +40,7 @@ struct OperationsEndpointsTests {
             let before = try await Self.get(port, "/metrics").body
             await harness.fake.rateLimit("chat.postMessage", times: 1, retryAfter: 1)
             let request = try await harness.requestAndApprove("jwt metrics test")
-            try await harness.waitForThread(request, containing: "🎉 R-1 completed", timeout: .seconds(30))
+            try await harness.waitForThread(request, containing: "🎉 R-1 completed", timeout: .seconds(90))
 
             let metrics = try await Self.get(port, "/metrics")
             #expect(metrics.status == 200)

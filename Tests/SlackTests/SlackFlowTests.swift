@@ -39,7 +39,7 @@ struct SlackFlowTests {
             #expect(updated.updates >= 6, "checklist updated in place \(updated.updates) times")
             #expect(updated.buttons.isEmpty)
             #expect(updated.allText.contains("✓ 6/6"))
-            try await harness.waitForThread(request, containing: "Grace period over for R-1: removed jwt.previous_signing_key", timeout: .seconds(20))
+            try await harness.waitForThread(request, containing: "Grace period over for R-1: removed jwt.previous_signing_key", timeout: .seconds(60))
 
             let members = await fake.calls.filter { $0.method == "conversations.members" }
             #expect(members.count >= 4, "conversations.members is paginated (page size 2, 7 members)")

@@ -36,7 +36,7 @@ struct SlackSDKProofTests {
         _ = try await fake.waitForAck(second)
         try await python.waitForOutput("ENVELOPE slash_commands quit")
         try await python.waitForOutput("DONE")
-        #expect(try await python.waitForExit(timeout: .seconds(30)) == 0)
+        #expect(try await python.waitForExit(timeout: .seconds(90)) == 0)
         let methods = Set(await fake.calls.map(\.method))
         #expect(methods.isSuperset(of: ["auth.test", "conversations.members", "apps.connections.open", "chat.postMessage"]))
         #expect(await fake.calls.filter { $0.method == "apps.connections.open" }.allSatisfy { $0.tokenKind == "xapp" })

@@ -15,7 +15,7 @@ struct SocketModeResilienceTests {
             let fake = harness.fake
             await fake.loseAcks(1)
             let envelope = try await fake.slashCommand(user: People.alice, channel: People.ops, text: "jwt")
-            _ = try await fake.waitForAck(envelope, timeout: .seconds(10))
+            _ = try await fake.waitForAck(envelope, timeout: .seconds(30))
             #expect(await fake.transcript.contains("\"retry_attempt\":1"))
             _ = try await harness.requestMessage("R-1")
 
@@ -49,7 +49,7 @@ struct SocketModeResilienceTests {
             try await fake.waitUntil("old socket closed") { await $0.openSockets == 1 }
             for id in during { _ = try await fake.waitForAck(id) }
             try await fake.waitUntil("5 status answers") { fake in await fake.ephemerals.filter { $0.user == People.bob }.count == 5 }
-            try await harness.waitForThread(request, containing: "R-1 completed", timeout: .seconds(30))
+            try await harness.waitForThread(request, containing: "R-1 completed", timeout: .seconds(90))
             #expect(harness.bot.socket.stats.connected == 1)
         }
     }
@@ -60,7 +60,7 @@ struct SocketModeResilienceTests {
             let fake = harness.fake
             await fake.failConnectionsOpen(times: 3)
             await fake.dropSockets()
-            try await fake.waitUntil(timeout: .seconds(20), "reconnected") { fake in
+            try await fake.waitUntil(timeout: .seconds(60), "reconnected") { fake in
                 let open = await fake.openSockets
                 let opened = await fake.connectionsOpened
                 return open == 1 && opened == 2
@@ -123,7 +123,7 @@ struct SocketModeLivenessTests {
             // Without the bot's own pings and idle watchdog (5 s here) a frozen socket is never
             // replaced; the deadline leaves room for a loaded machine (no timing is asserted).
             await fake.freezeSockets()
-            try await fake.waitUntil(timeout: .seconds(25), "a new connection after the freeze") { fake in
+            try await fake.waitUntil(timeout: .seconds(75), "a new connection after the freeze") { fake in
                 let opened = await fake.connectionsOpened
                 let open = await fake.openSockets
                 return opened == 2 && open == 1

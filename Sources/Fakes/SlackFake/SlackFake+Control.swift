@@ -137,7 +137,7 @@ extension SlackFake {
     public func forgetAcks() async { await state.forget() }
 
     /// Waits (polling, bounded) until `condition` holds.
-    public func waitUntil(timeout: Duration = .seconds(20), _ what: String = "condition",
+    public func waitUntil(timeout: Duration = .seconds(60), _ what: String = "condition",
                           _ condition: @Sendable (SlackFake) async -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
@@ -147,13 +147,13 @@ extension SlackFake {
         throw SlackFakeError.timeout(what)
     }
 
-    public func waitForAck(_ envelopeID: String, timeout: Duration = .seconds(10)) async throws -> FakeAck {
+    public func waitForAck(_ envelopeID: String, timeout: Duration = .seconds(30)) async throws -> FakeAck {
         try await waitUntil(timeout: timeout, "ack of \(envelopeID)") { await $0.ack(envelopeID) != nil }
         return await ack(envelopeID)!
     }
 
     /// The first message matching `predicate`, waiting for it.
-    public func waitForMessage(timeout: Duration = .seconds(20), _ what: String,
+    public func waitForMessage(timeout: Duration = .seconds(60), _ what: String,
                                where predicate: @escaping @Sendable (FakeMessage) -> Bool) async throws -> FakeMessage {
         try await waitUntil(timeout: timeout, what) { await $0.messages.contains(where: predicate) }
         return await messages.first(where: predicate)!

@@ -71,7 +71,7 @@ public struct SlackHarness: Sendable {
             connections: connections, pingInterval: .seconds(1), idleTimeout: .seconds(5), helloTimeout: .seconds(3),
             backoffBase: .milliseconds(50), backoffCap: .milliseconds(500)))
         let runner = Task { try await bot.run() }
-        try await fake.waitUntil(timeout: .seconds(20), "the bot's sockets") { await $0.openSockets == connections }
+        try await fake.waitUntil(timeout: .seconds(60), "the bot's sockets") { await $0.openSockets == connections }
         return SlackHarness(fake: fake, bot: bot, runner: runner, folder: folder)
     }
 
@@ -157,7 +157,7 @@ public struct SlackHarness: Sendable {
         }
     }
 
-    public func waitForThread(_ parent: FakeMessage, containing text: String, timeout: Duration = .seconds(20)) async throws {
+    public func waitForThread(_ parent: FakeMessage, containing text: String, timeout: Duration = .seconds(60)) async throws {
         try await fake.waitUntil(timeout: timeout, "thread line: \(text)") { fake in
             await fake.messages.contains { $0.threadTS == parent.ts && $0.allText.contains(text) }
         }

@@ -68,7 +68,7 @@ public struct MotoServer: Sendable {
         /// SIGKILL: moto keeps nothing worth a graceful shutdown.
         func stop() async {
             process.signal(SIGKILL)
-            _ = try? await process.waitForExit(timeout: .seconds(10))
+            _ = try? await process.waitForExit(timeout: .seconds(30))
         }
         do {
             try await waitUntilAnswering(port: port, process: process)

@@ -50,7 +50,7 @@ public final class RedisTestServer: Sendable {
                                 "--save", "", "--appendonly", "no"])
         let endpoint = tls ? RedisEndpoint(host: "localhost", port: port, useTLS: true) : RedisEndpoint(host: "127.0.0.1", port: port)
         var pid: pid_t = 0
-        let ready = (try? await waitUntil("redis-server to answer PING", timeout: .seconds(15)) {
+        let ready = (try? await waitUntil("redis-server to answer PING", timeout: .seconds(45)) {
             if pid == 0, let text = try? String(contentsOfFile: pidFile, encoding: .utf8) {
                 pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
             }

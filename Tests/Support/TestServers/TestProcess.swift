@@ -165,7 +165,7 @@ public final class TestProcess: Sendable {
 
     /// Waits until standard output contains `text` `count` times; throws with the output so far,
     /// at once if the process ended without printing it.
-    public func waitForOutput(_ text: String, count: Int = 1, timeout: Duration = .seconds(30)) async throws {
+    public func waitForOutput(_ text: String, count: Int = 1, timeout: Duration = .seconds(90)) async throws {
         let deadline = ContinuousClock.now + timeout
         func seen() -> Bool { stdout.components(separatedBy: text).count - 1 >= count }
         while ContinuousClock.now < deadline {
@@ -183,7 +183,7 @@ public final class TestProcess: Sendable {
     /// SIGTERM (or `first`), then SIGKILL if it has not ended within `grace`.
     public func stop(signal first: Int32 = SIGTERM, grace: Duration = .seconds(10)) async {
         signal(first)
-        if (try? await waitForExit(timeout: grace)) == nil { _ = try? await waitForExit(timeout: .seconds(5)) }
+        if (try? await waitForExit(timeout: grace)) == nil { _ = try? await waitForExit(timeout: .seconds(30)) }
     }
 }
 
@@ -212,7 +212,7 @@ public func runProcess(_ path: String, _ arguments: [String], environment: [Stri
 }
 
 /// Polls `condition` until it holds; throws, naming `what`, when `timeout` passes first.
-public func waitUntil(_ what: String, timeout: Duration = .seconds(20), every interval: Duration = .milliseconds(50),
+public func waitUntil(_ what: String, timeout: Duration = .seconds(60), every interval: Duration = .milliseconds(50),
                       _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
