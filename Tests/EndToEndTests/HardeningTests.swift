@@ -143,22 +143,27 @@ struct HardeningTests {
         shell.send("/as carol")
         shell.send("approve R-1")
         try await shell.waitForOutput("✅ Approved by carol")
-        let holder = Task.detached {
-            let queue = try DatabaseQueue(path: workspace.stateFile.path)
-            try await queue.write { db in
-                try db.execute(sql: "UPDATE rotation SET status = status WHERE 0")
-                usleep(12_000_000)
-            }
-            try await queue.close()
-        }
+        // The other writer is its own process (Python's sqlite3), so no thread of this one sleeps.
+        let holder = try TestProcess.python(["-c", Self.lockHolder, workspace.stateFile.path, "12"], mergeOutput: true)
+        try await holder.waitForOutput("locked", timeout: .seconds(30))
         shell.send("/wait")
         shell.closeInput()
         #expect(try await shell.waitForExit(timeout: .seconds(90)) == 0, "\(shell.outputTail)")
-        try await holder.value
+        #expect(try await holder.waitForExit(timeout: .seconds(60)) == 0, "\(holder.outputTail)")
         let log = (try? String(contentsOf: workspace.logFile, encoding: .utf8)) ?? ""
         #expect(log.contains("state store unavailable; retrying the rotation"), "the lock never got in the way; the test proves nothing")
         #expect(shell.stdout.contains("🎉 R-1 completed"), "\(shell.stdout)")
     }
+
+    /// Takes SQLite's write lock on a database (argv[1]) for argv[2] seconds, then lets it go.
+    static let lockHolder = """
+    import sqlite3, sys, time
+    db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+    db.execute("BEGIN IMMEDIATE")
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+    db.execute("COMMIT")
+    """
 
     @Test("what people type cannot drive the operator's terminal")
     func terminalInjection() async throws {
