@@ -97,26 +97,22 @@ public struct AppContext: Sendable {
         }
         let path = String(url.dropFirst("sqlite://".count))
         let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        let key = { try configuration.auditKey(environment: environment, localKeyFile: folder + "/audit.key") }
         switch access {
         case .drive:
             // The lock first: a second process must not even migrate the schema under the first.
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             let lock = try StateFileLock(statePath: path)
-            let key = try configuration.auditKey(environment: environment, localKeyFile: folder + "/audit.key")
-            return (try SQLiteStateStore(path: path, auditKey: key), lock)
+            return (try SQLiteStateStore(path: path, auditKey: try key()), lock)
         case .readState:
-            let store = try SQLiteStateStore(path: path, auditKey: try configuration.auditKey(environment: environment, localKeyFile: folder + "/audit.key"),
-                                             createIfMissing: false)
-            return (store, nil)
+            return (try SQLiteStateStore(path: path, auditKey: try key(), createIfMissing: false), nil)
         case .inventory:
             guard FileManager.default.fileExists(atPath: path) else {
                 // Nothing on disk to protect: an ephemeral key for a store nobody keeps.
                 let ephemeral = (0..<48).map { _ in String(UInt8.random(in: 0...255), radix: 16) }.joined()
                 return (try SQLiteStateStore(inMemoryWith: try AuditKey(material: SecretValue(utf8: ephemeral))), nil)
             }
-            let store = try SQLiteStateStore(path: path, auditKey: try configuration.auditKey(environment: environment, localKeyFile: folder + "/audit.key"),
-                                             createIfMissing: false)
-            return (store, nil)
+            return (try SQLiteStateStore(path: path, auditKey: try key(), createIfMissing: false), nil)
         }
     }
 }

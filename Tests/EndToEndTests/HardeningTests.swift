@@ -136,19 +136,22 @@ struct HardeningTests {
     func busyStateStore() async throws {
         let workspace = try Workspace()
         _ = try await shell(workspace, ["/rotate jwt busy test"], environment: ["AEGIS_JWT_GRACE": "1h"])
-        // The restart takes 2 s; meanwhile another writer takes the database for 12 s (the store
-        // gives up on a lock after 10 s), so the next step's state write fails once.
-        let shell = try workspace.start(["shell"], environment: ["AEGIS_JWT_GRACE": "1h", "AEGIS_LOCAL_RESTART_COMMAND": "sleep 2"])
+        // The restart says when it starts and takes 8 s; meanwhile another writer takes the
+        // database for 25 s, so the write after the restart outlasts the store's 10 s busy timeout
+        // whatever the machine's load (it starts waiting before the lock can have been let go).
+        let restarting = workspace.folder.appendingPathComponent("restarting")
+        let shell = try workspace.start(["shell"], environment: ["AEGIS_JWT_GRACE": "1h",
+                                                                 "AEGIS_LOCAL_RESTART_COMMAND": "touch \(restarting.path); sleep 8"])
         try await shell.waitForOutput("Type /help.")
         shell.send("/as carol")
         shell.send("approve R-1")
-        try await shell.waitForOutput("✅ Approved by carol")
+        try await waitUntil("the restart to begin", timeout: .seconds(60)) { FileManager.default.fileExists(atPath: restarting.path) }
         // The other writer is its own process (Python's sqlite3), so no thread of this one sleeps.
-        let holder = try TestProcess.python(["-c", Self.lockHolder, workspace.stateFile.path, "12"], mergeOutput: true)
+        let holder = try TestProcess.python(["-c", Self.lockHolder, workspace.stateFile.path, "25"], mergeOutput: true)
         try await holder.waitForOutput("locked", timeout: .seconds(30))
         shell.send("/wait")
         shell.closeInput()
-        #expect(try await shell.waitForExit(timeout: .seconds(90)) == 0, "\(shell.outputTail)")
+        #expect(try await shell.waitForExit(timeout: .seconds(120)) == 0, "\(shell.outputTail)")
         #expect(try await holder.waitForExit(timeout: .seconds(60)) == 0, "\(holder.outputTail)")
         let log = (try? String(contentsOf: workspace.logFile, encoding: .utf8)) ?? ""
         #expect(log.contains("state store unavailable; retrying the rotation"), "the lock never got in the way; the test proves nothing")

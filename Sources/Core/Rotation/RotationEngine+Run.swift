@@ -27,7 +27,7 @@ extension RotationEngine {
                 // Only the state store itself fails here (busy, locked, disk). Nobody else drives this
                 // rotation, so never give up on it: retry with capped backoff, escalate once it persists.
                 failures += 1
-                let wait = Self.stateRetryDelay(failures: failures)
+                let wait = Self.backoff(attempt: failures, base: .seconds(1))
                 logger.error("state store unavailable; retrying the rotation", metadata: [
                     "error": "\(Self.safeDescription(error))", "attempt": "\(failures)", "retry_in_ms": "\(wait.milliseconds)"])
                 if failures == Self.stalledAfterFailures {
@@ -41,11 +41,6 @@ extension RotationEngine {
 
     /// After this many failures in a row the escalation channel hears of it.
     static let stalledAfterFailures = 3
-
-    /// 1 s, 2 s, 4 s, … up to 60 s.
-    static func stateRetryDelay(failures: Int) -> Duration {
-        .seconds(min(60, 1 << min(failures - 1, 6)))
-    }
 
     func driveOnce(_ id: String, logger: Logger) async throws {
         guard let record = try await deps.state.rotation(id: id), record.status.needsDriving else { return }
