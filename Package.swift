@@ -141,6 +141,34 @@ let package = Package(
             path: "Sources/Adapters/Kubernetes",
             swiftSettings: strictSettings
         ),
+        // Okta API tokens: the new token checked with users/me, the old one revoked by itself.
+        .target(
+            name: "AegisOkta",
+            dependencies: [
+                "AegisCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Adapters/Okta",
+            swiftSettings: strictSettings
+        ),
+        // Providers whose types are declared (so their Commands files load and `plan` names what
+        // is missing) and whose executors are still to come.
+        .target(name: "AegisAnthropic", dependencies: ["AegisCore"], path: "Sources/Adapters/Anthropic", swiftSettings: strictSettings),
+        .target(name: "AegisOpenAI", dependencies: ["AegisCore"], path: "Sources/Adapters/OpenAI", swiftSettings: strictSettings),
+        .target(name: "AegisAzure", dependencies: ["AegisCore"], path: "Sources/Adapters/Azure", swiftSettings: strictSettings),
+        .target(name: "AegisOnePassword", dependencies: ["AegisCore"], path: "Sources/Adapters/OnePassword", swiftSettings: strictSettings),
+        // Every adapter module of this build, one line each: the type catalog and the production wiring.
+        .target(
+            name: "AegisAdapters",
+            dependencies: [
+                "AegisCore", "AegisAWS", "AegisKubernetes", "AegisPostgres", "AegisRedis", "AegisHTTPChecks",
+                "AegisOkta", "AegisAnthropic", "AegisOpenAI", "AegisAzure", "AegisOnePassword",
+            ],
+            path: "Sources/Adapters/Catalog",
+            swiftSettings: strictSettings
+        ),
         // The chat layer: commands, message model, presenter that renders core events. No transport.
         .target(
             name: "AegisChat",
@@ -221,7 +249,7 @@ let package = Package(
             dependencies: [
                 "AegisCore", "AegisStateSQLite", "AegisLocalSandbox", "AegisChat", "AegisShell", "AegisSlack",
                 "SlackWebAPI", "SlackSocketMode",
-                "AegisAWS", "AegisKubernetes", "AegisPostgres", "AegisRedis", "AegisHTTPChecks",
+                "AegisAWS", "AegisKubernetes", "AegisPostgres", "AegisRedis", "AegisHTTPChecks", "AegisAdapters",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -257,7 +285,7 @@ let package = Package(
         .target(
             name: "AegisTestServers",
             dependencies: [
-                "AegisCore", "AegisLocalSandbox", "AegisAWS", "AegisPostgres", "AegisRedis",
+                "AegisCore", "AegisLocalSandbox", "AegisAWS", "AegisPostgres", "AegisRedis", "AegisAdapters",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -283,7 +311,7 @@ let package = Package(
         .testTarget(
             name: "AegisCoreTests",
             dependencies: [
-                "AegisCore", "AegisStateSQLite", "AegisLocalSandbox", "AegisChat", "AegisApp",
+                "AegisCore", "AegisStateSQLite", "AegisLocalSandbox", "AegisChat", "AegisApp", "AegisAdapters", "AegisTestServers", "AegisAzure", "AegisOnePassword",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/CoreTests",
@@ -292,7 +320,7 @@ let package = Package(
         .testTarget(
             name: "AegisSlackTests",
             dependencies: [
-                "AegisApp", "AegisCore", "AegisChat", "AegisSlack", "SlackWebAPI", "SlackSocketMode", "SlackFake",
+                "AegisApp", "AegisAWS", "AegisCore", "AegisChat", "AegisSlack", "SlackWebAPI", "SlackSocketMode", "SlackFake",
                 "AegisLocalSandbox", "AegisSlackTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -308,7 +336,7 @@ let package = Package(
         .testTarget(
             name: "AegisHTTPChecksTests",
             dependencies: [
-                "AegisHTTPChecks", "AegisAPIFake", "AegisCore",
+                "AegisHTTPChecks", "AegisKubernetes", "AegisAWS", "AegisAPIFake", "AegisCore",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/HTTPChecksTests",
@@ -317,7 +345,7 @@ let package = Package(
         .testTarget(
             name: "AegisEndToEndTests",
             dependencies: [
-                "AegisCore", "AegisLocalSandbox", "AegisTestServers",
+                "AegisCore", "AegisAWS", "AegisLocalSandbox", "AegisTestServers",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Tests/EndToEndTests",
@@ -329,7 +357,7 @@ let package = Package(
         .testTarget(
             name: "AegisAWSTests",
             dependencies: [
-                "AegisAWS", "AegisCore", "AegisStateSQLite", "AegisTestServers",
+                "AegisAWS", "AegisCore", "AegisStateSQLite", "AegisTestServers", "AegisKubernetes",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

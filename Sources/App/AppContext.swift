@@ -1,3 +1,4 @@
+import AegisAdapters
 import AegisChat
 import AegisCore
 import AegisLocalSandbox
@@ -20,6 +21,14 @@ public struct AppContext: Sendable {
     let closers: [@Sendable () async -> Void]
     /// Held while this process drives rotations on a SQLite state file (``StateAccess/drive``).
     let lock: StateFileLock?
+    /// The step types this process has executors for (what the sandbox may seed).
+    let runnableSteps: Set<StepTypeName>
+
+    /// Gives the sandbox's secrets that every step here can rotate an initial version (local only).
+    public func seedSandbox() async throws -> [String] {
+        guard let sandbox else { return [] }
+        return try await sandbox.seed(inventory, runnable: runnableSteps)
+    }
 
     /// `audit.head` beside a SQLite state file: where `audit verify` remembers the newest record it saw.
     public var defaultAuditHeadPath: String? {
@@ -52,14 +61,16 @@ public struct AppContext: Sendable {
     public static func build(configuration: AegisConfiguration, defaultEnvironment: AegisEnvironment,
                              events: any RotationEventSink, approvers: (any ApproverDirectory)? = nil,
                              access: StateAccess = .drive, logger: Logger) throws -> AppContext {
-        let inventory = try InventoryLoader.load(directory: configuration.commandsDirectory)
+        let catalog = AdapterModules.catalog
+        let inventory = try InventoryLoader.load(directory: configuration.commandsDirectory, catalog: catalog)
         let environment = try configuration.environment(default: defaultEnvironment)
         let (state, lock) = try openStateStore(configuration, environment: environment, access: access)
         let settings = try configuration.rotationSettings(inventory: inventory)
         let sandbox: LocalSandbox?
         let adapters: any AdapterResolver
-        var steps = StepRegistry.builtIn(state: state, keyWait: try configuration.duration("AEGIS_KEY_WAIT", default: .seconds(1_800)))
-        var checks = CheckRegistry.builtIn(sandbox: environment == .local)
+        var steps = StepRegistry.builtIn(catalog: catalog, state: state,
+                                         keyWait: try configuration.duration("AEGIS_KEY_WAIT", default: .seconds(1_800)))
+        var checks = CheckRegistry.builtIn(catalog: catalog, sandbox: environment == .local)
         var deferred = DeferredActionRegistry()
         var closers: [@Sendable () async -> Void] = []
         switch environment {
@@ -67,12 +78,17 @@ public struct AppContext: Sendable {
             let local = LocalSandbox(root: configuration.localDirectory, restartCommand: configuration.string("AEGIS_LOCAL_RESTART_COMMAND"))
             sandbox = local
             adapters = local
+            steps = LocalSandbox.steps(steps)
         case .production:
             sandbox = nil
-            let wiring = ProductionWiring.build(configuration: configuration, state: state, logger: logger)
-            adapters = wiring.adapters
+            let wiring = AdapterModules.wire(AdapterSetup(
+                values: configuration.values, state: state,
+                timeout: ProductionAdapters.providerTimeout(configuration, logger: logger), logger: logger))
+            adapters = ProductionAdapters(wiring: wiring, catalog: catalog)
             steps.executors.merge(wiring.steps) { $1 }
+            steps.problems.merge(wiring.stepProblems) { $1 }
             checks.runners.merge(wiring.checks) { $1 }
+            checks.problems.merge(wiring.checkProblems) { $1 }
             deferred.actions = wiring.deferredActions
             closers = wiring.closers
         }
@@ -85,7 +101,8 @@ public struct AppContext: Sendable {
             steps: steps, checks: checks, deferredActions: deferred, settings: settings,
             environment: environment, logger: logger, crashPoint: configuration.string("AEGIS_CRASH_POINT")))
         return AppContext(configuration: configuration, inventory: inventory, state: state, environment: environment,
-                          sandbox: sandbox, engine: engine, settings: settings, logger: logger, closers: closers, lock: lock)
+                          sandbox: sandbox, engine: engine, settings: settings, logger: logger, closers: closers, lock: lock,
+                          runnableSteps: Set(steps.executors.keys))
     }
 
     /// `sqlite://PATH` (embedded). `postgres://` is the multi-replica store, not in this build yet.

@@ -30,8 +30,8 @@ public enum ShellApp {
         await presenter.connect(app.engine)
         try await app.state.releaseOrphanedClaims()
         var seededNote = ""
-        if let sandbox = app.sandbox {
-            let seeded = try await sandbox.seed(app.inventory)
+        if app.sandbox != nil {
+            let seeded = try await app.seedSandbox()
             if !seeded.isEmpty {
                 try await app.state.appendAudit(AuditEntry(actor: "aegis-rotate", action: "sandbox.seeded",
                                                            details: ["secrets": seeded.joined(separator: ",")]))

@@ -104,7 +104,7 @@ public struct SlackBot: Sendable {
     func runServices() async throws {
         await presenter.connect(context.engine)
         try await context.state.releaseOrphanedClaims()
-        if let sandbox = context.sandbox { _ = try await sandbox.seed(context.inventory) }
+        _ = try await context.seedSandbox()
         let identity = try await web.authTest()
         logger.notice("aegis-rotate bot starting", metadata: ["slack.bot_user": "\(identity.userID)", "aegis.env": "\(context.environment.rawValue)"])
         // Shut down in reverse: operations endpoints, then the sockets (no new envelopes), then the

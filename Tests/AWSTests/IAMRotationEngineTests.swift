@@ -1,5 +1,6 @@
 import AegisTestServers
 import AegisAWS
+import AegisKubernetes
 import AegisCore
 import AegisStateSQLite
 import Foundation

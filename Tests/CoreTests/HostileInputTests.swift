@@ -1,5 +1,6 @@
 @testable import AegisApp
 @testable import AegisCore
+import AegisTestServers
 import AegisChat
 import Foundation
 import Testing

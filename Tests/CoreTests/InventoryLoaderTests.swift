@@ -1,4 +1,7 @@
 @testable import AegisCore
+import AegisAzure
+import AegisOnePassword
+import AegisTestServers
 import Foundation
 import Testing
 

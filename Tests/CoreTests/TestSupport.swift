@@ -1,6 +1,7 @@
 import AegisApp
 import AegisChat
 import AegisCore
+import AegisTestServers
 import AegisLocalSandbox
 import AegisStateSQLite
 import Foundation
@@ -77,12 +78,13 @@ struct EngineHarness {
         sandbox = LocalSandbox(root: folder.appendingPathComponent("local"), restartCommand: restartCommand)
         sink = RecordingSink()
         inventory = try InventoryLoader.load(directory: commands)
+        let steps = LocalSandbox.steps(.builtIn(state: state))
         engine = RotationEngine(EngineDependencies(
             inventory: inventory, state: state, adapters: sandbox,
             approvers: StaticApproverDirectory(groupName: "security-ops", members: ["carol", "dave"]),
-            events: sink, steps: .builtIn(state: state), checks: .builtIn(sandbox: true), settings: settings,
+            events: sink, steps: steps, checks: .builtIn(sandbox: true), settings: settings,
             environment: .local, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }))
-        _ = try await sandbox.seed(inventory)
+        _ = try await sandbox.seed(inventory, runnable: Set(steps.executors.keys))
         let engine = self.engine
         runner = Task { try? await engine.run() }
     }

@@ -1,4 +1,5 @@
 import AegisTestServers
+import AegisAWS
 import AegisCore
 import AegisLocalSandbox
 import Foundation

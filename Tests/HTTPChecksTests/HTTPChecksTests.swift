@@ -1,6 +1,8 @@
 import AegisAPIFake
+import AegisAWS
 import AegisCore
 import AegisHTTPChecks
+import AegisKubernetes
 import Foundation
 import Logging
 import Testing

@@ -1,4 +1,5 @@
 import AegisApp
+import AegisAWS
 import AegisCore
 import AegisLocalSandbox
 import AegisSlackTestSupport

@@ -3,13 +3,12 @@ import Foundation
 
 /// `AEGIS_ENV=local`: every secret's store and deploy target is the embedded, file-backed one under
 /// one folder. Secrets whose steps need a real system (a database, a provider's API) are refused
-/// with the exact configuration they need.
+/// with the exact configuration they need: the step registry derives that from the step types
+/// that have no sandbox executor.
 public struct LocalSandbox: AdapterResolver {
     public let root: URL
     public let store: LocalSecretStore
     public let target: LocalDeployTarget
-
-    static let sandboxKinds: Set<StepKind> = [.generate, .awaitProvidedKey, .deployConfig, .restart, .verify, .promote, .graceCleanup, .notify]
 
     public init(root: URL, restartCommand: String?) {
         self.root = root
@@ -23,20 +22,28 @@ public struct LocalSandbox: AdapterResolver {
         definition.deploy == nil ? nil : target
     }
 
-    public func missingRequirements(for definition: SecretDefinition, plan: RotationPlan) -> [String] {
-        plan.steps.filter { !Self.sandboxKinds.contains($0.kind) }.map { step in
-            "step '\(step.name)' (\(step.kind.headline.lowercased())) cannot run in the local sandbox; it needs AEGIS_ENV=production with \(step.kind.productionNeeds(step.definition))"
+    /// The sandbox's store and target are always there; what steps lack is the step registry's to say.
+    public func missingRequirements(for definition: SecretDefinition, plan: RotationPlan) -> [String] { [] }
+
+    /// `registry` as the sandbox runs it: every registered step type without an executor here is
+    /// refused with what it needs in production.
+    public static func steps(_ registry: StepRegistry) -> StepRegistry {
+        var registry = registry
+        for type in registry.catalog.steps.values where registry.executors[type.name] == nil {
+            registry.problems[type.name] = "cannot run in the local sandbox; it needs AEGIS_ENV=production with \(type.needs)"
         }
+        return registry
     }
 
-    /// Gives every secret the sandbox can rotate (the bot generates it, every step runs locally) an
-    /// initial version, deployed, so a fresh machine has something to rotate. Returns the IDs it seeded.
-    public func seed(_ inventory: Inventory) async throws -> [String] {
+    /// Gives every secret the sandbox can rotate (the bot generates it, every step is `runnable`
+    /// here) an initial version, deployed, so a fresh machine has something to rotate. Returns the
+    /// IDs it seeded.
+    public func seed(_ inventory: Inventory, runnable: Set<StepTypeName>) async throws -> [String] {
         AtomicFile.removeLeftovers(under: root)
         var seeded: [String] = []
         for definition in inventory.definitions {
             guard let generate = definition.steps.first(where: { $0.kind == .generate }),
-                  definition.steps.allSatisfy({ Self.sandboxKinds.contains($0.kind) }),
+                  definition.steps.allSatisfy({ runnable.contains($0.kind) }),
                   try await store.version(secret: definition.storage, stage: .current) == nil else { continue }
             let versionID = SecretGenerator.versionID()
             try await store.putPending(secret: definition.storage, versionID: versionID,

@@ -2,14 +2,16 @@ import Foundation
 import Yams
 
 /// Loads `Commands/*.yaml` into an ``Inventory``. Every problem is an ``InventoryError`` naming the
-/// file, line and key; all files are read so one run reports every problem.
+/// file, line and key; all files are read so one run reports every problem. Step, check and store
+/// kinds are looked up in the ``TypeCatalog`` the adapter modules declared: their schemas and
+/// rules are the only ones a file is checked against.
 public enum InventoryLoader {
     static let topLevelKeys: Set<String> = [
         "id", "title", "aliases", "storage", "every", "auto_rotation", "deploy", "strategy",
         "strategies", "verify", "grace", "grace_setting", "escalation",
     ]
 
-    public static func load(directory: URL) throws(InventoryLoadError) -> Inventory {
+    public static func load(directory: URL, catalog: TypeCatalog) throws(InventoryLoadError) -> Inventory {
         let files: [URL]
         do {
             files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
@@ -26,7 +28,7 @@ public enum InventoryLoader {
             let display = displayPath(file, under: directory)
             do {
                 let text = try String(contentsOf: file, encoding: .utf8)
-                definitions.append(try parse(text, file: display))
+                definitions.append(try parse(text, file: display, catalog: catalog))
             } catch let error as InventoryError {
                 errors.append(error)
             } catch {
@@ -46,7 +48,7 @@ public enum InventoryLoader {
     }
 
     /// Parses one Commands file.
-    public static func parse(_ text: String, file: String) throws(InventoryError) -> SecretDefinition {
+    public static func parse(_ text: String, file: String, catalog: TypeCatalog) throws(InventoryError) -> SecretDefinition {
         let root: Node
         do {
             try YAMLBounds.check(text: text)
@@ -77,7 +79,7 @@ public enum InventoryLoader {
         guard id == expectedID else {
             throw reader.error("id", "is '\(id)' but the file is named \(expectedID).yaml; they must match", at: reader.node("id"))
         }
-        let strategies = try parseStrategies(reader)
+        let strategies = try parseStrategies(reader, catalog: catalog)
         let strategy = try reader.requiredString("strategy")
         guard strategies[strategy] != nil else {
             throw reader.error("strategy", "'\(strategy)' is not one of strategies: \(strategies.keys.sorted().joined(separator: ", "))",
@@ -87,29 +89,30 @@ public enum InventoryLoader {
             id: id,
             title: try reader.requiredString("title"),
             aliases: try reader.stringList("aliases"),
-            storage: try parseStorage(reader),
+            storage: try parseStorage(reader, catalog: catalog),
             every: try reader.duration("every", required: true)!,
             autoRotation: try reader.optionalString("auto_rotation"),
             deploy: try parseDeploy(reader),
             strategy: strategy,
             strategies: strategies,
-            checks: try parseChecks(reader),
+            checks: try parseChecks(reader, catalog: catalog),
             grace: try reader.duration("grace", required: false),
             graceSetting: try reader.optionalString("grace_setting"),
             escalation: try reader.requiredString("escalation"),
             sourceFile: file,
             aliasesLine: (reader.node("aliases") ?? reader.node("id"))?.mark?.line ?? 1
         )
-        try PlanRules.validate(definition, reader: reader)
+        try validateSteps(definition, catalog: catalog)
         return definition
     }
 
-    static func parseStorage(_ reader: YAMLMappingReader) throws(InventoryError) -> StorageLocation {
+    static func parseStorage(_ reader: YAMLMappingReader, catalog: TypeCatalog) throws(InventoryError) -> StorageLocation {
         let storage = try YAMLMappingReader(file: reader.file, path: "storage", node: try reader.requiredNode("storage"))
         try storage.rejectUnknownKeys(allowed: ["kind", "name", "container"])
         let kindText = try storage.requiredString("kind")
-        guard let kind = StorageLocation.Kind(rawValue: kindText) else {
-            throw storage.error("kind", "unknown storage kind '\(kindText)'; known: \(StorageLocation.Kind.allCases.map(\.rawValue).joined(separator: ", "))",
+        let kind = StoreTypeName(kindText)
+        guard let type = catalog.store(kind) else {
+            throw storage.error("kind", "unknown storage kind '\(kindText)'; known: \(catalog.stores.keys.sorted().map(\.rawValue).joined(separator: ", "))",
                                 at: storage.node("kind"))
         }
         let name = try storage.requiredString("name")
@@ -121,6 +124,9 @@ public enum InventoryLoader {
         if let container, !NameRules.isStoreName(container) {
             throw storage.error("container", "'\(container.prefix(80))' is not a valid store name: ASCII letters, digits and /_+=.@- only, no '..'",
                                 at: storage.node("container"))
+        }
+        if type.needsContainer && container == nil {
+            throw storage.error("container", "missing; a '\(kind)' store needs its vault named in 'container'")
         }
         return StorageLocation(kind: kind, name: name, container: container)
     }
@@ -155,7 +161,7 @@ public enum InventoryLoader {
         )
     }
 
-    static func parseStrategies(_ reader: YAMLMappingReader) throws(InventoryError) -> [String: [StepDefinition]] {
+    static func parseStrategies(_ reader: YAMLMappingReader, catalog: TypeCatalog) throws(InventoryError) -> [String: [StepDefinition]] {
         let strategies = try YAMLMappingReader(file: reader.file, path: "strategies", node: try reader.requiredNode("strategies"))
         var result: [String: [StepDefinition]] = [:]
         for (nameNode, stepsNode) in strategies.mapping {
@@ -165,7 +171,7 @@ public enum InventoryLoader {
             }
             var steps: [StepDefinition] = []
             for (index, stepNode) in sequence.enumerated() {
-                steps.append(try parseStep(stepNode, path: "strategies.\(name)[\(index)]", file: reader.file))
+                steps.append(try parseStep(stepNode, path: "strategies.\(name)[\(index)]", file: reader.file, catalog: catalog))
             }
             var seen: Set<String> = []
             for step in steps where !seen.insert(step.name).inserted {
@@ -177,14 +183,15 @@ public enum InventoryLoader {
         return result
     }
 
-    static func parseStep(_ node: Node, path: String, file: String) throws(InventoryError) -> StepDefinition {
+    static func parseStep(_ node: Node, path: String, file: String, catalog: TypeCatalog) throws(InventoryError) -> StepDefinition {
         let step = try YAMLMappingReader(file: file, path: path, node: node)
         let kindText = try step.requiredString("kind")
-        guard let kind = StepKind(rawValue: kindText) else {
-            throw step.error("kind", "unknown step kind '\(kindText)'; known kinds: \(StepKind.allCases.map(\.rawValue).joined(separator: ", "))",
+        let kind = StepTypeName(kindText)
+        guard let type = catalog.step(kind) else {
+            throw step.error("kind", "unknown step kind '\(kindText)'; known kinds: \(catalog.steps.keys.sorted().map(\.rawValue).joined(separator: ", "))",
                              at: step.node("kind"))
         }
-        try step.rejectUnknownKeys(allowed: kind.allowedParameters.union(["kind", "name"]))
+        try step.rejectUnknownKeys(allowed: type.parameters.allowed.union(["kind", "name"]))
         var parameters: [String: StepParameter] = [:]
         for (keyNode, valueNode) in step.mapping {
             let key = keyNode.string ?? "?"
@@ -196,14 +203,32 @@ public enum InventoryLoader {
             case .alias: throw step.error(key, "YAML aliases are not supported here", at: valueNode)
             }
         }
-        for required in kind.requiredParameters.sorted() where parameters[required] == nil {
-            throw step.error(required, "missing; a '\(kind.rawValue)' step requires it")
+        for required in type.parameters.required.sorted() where parameters[required] == nil {
+            throw step.error(required, "missing; a '\(kind)' step requires it")
         }
         return StepDefinition(name: try step.optionalString("name") ?? kind.rawValue, kind: kind,
                               parameters: parameters, line: step.line)
     }
 
-    static func parseChecks(_ reader: YAMLMappingReader) throws(InventoryError) -> [CheckDefinition] {
+    /// Each step type's own rules, which may look at the whole file (a restart needs a `deploy`).
+    static func validateSteps(_ definition: SecretDefinition, catalog: TypeCatalog) throws(InventoryError) {
+        for (strategy, steps) in definition.strategies {
+            for (index, step) in steps.enumerated() {
+                guard let type = catalog.step(step.kind) else { continue }
+                do throws(ParameterProblem) {
+                    if type.irreversible, !steps[..<index].contains(where: { $0.kind == .verify }) {
+                        throw ParameterProblem(key: "kind", "a '\(step.kind)' step cannot be undone, so it must come after a verify step")
+                    }
+                    try type.validate(step, definition)
+                } catch {
+                    throw InventoryError(file: definition.sourceFile, line: step.line,
+                                         key: "strategies.\(strategy)[\(index)].\(error.key)", problem: error.problem)
+                }
+            }
+        }
+    }
+
+    static func parseChecks(_ reader: YAMLMappingReader, catalog: TypeCatalog) throws(InventoryError) -> [CheckDefinition] {
         guard let node = reader.node("verify") else { return [] }
         guard case .sequence(let sequence) = node else {
             throw reader.error("verify", "expected a list of checks", at: node)
@@ -212,20 +237,26 @@ public enum InventoryLoader {
         for (index, item) in sequence.enumerated() {
             let check = try YAMLMappingReader(file: reader.file, path: "verify[\(index)]", node: item)
             let kindText = try check.requiredString("kind")
-            guard let kind = CheckDefinition.Kind(rawValue: kindText) else {
-                throw check.error("kind", "unknown check kind '\(kindText)'; known kinds: \(CheckDefinition.Kind.allCases.map(\.rawValue).joined(separator: ", "))",
+            let kind = CheckTypeName(kindText)
+            guard let type = catalog.check(kind) else {
+                throw check.error("kind", "unknown check kind '\(kindText)'; known kinds: \(catalog.checks.keys.sorted().map(\.rawValue).joined(separator: ", "))",
                                   at: check.node("kind"))
             }
-            try check.rejectUnknownKeys(allowed: kind.allowedParameters.union(["kind"]))
+            try check.rejectUnknownKeys(allowed: type.parameters.allowed.union(["kind"]))
             var parameters: [String: String] = [:]
             for (keyNode, valueNode) in check.mapping where keyNode.string != "kind" {
                 let key = keyNode.string ?? "?"
                 parameters[key] = try check.scalar(key, valueNode)
             }
-            for required in kind.requiredParameters.sorted() where parameters[required] == nil {
-                throw check.error(required, "missing; a '\(kind.rawValue)' check requires it")
+            for required in type.parameters.required.sorted() where parameters[required] == nil {
+                throw check.error(required, "missing; a '\(kind)' check requires it")
             }
-            checks.append(CheckDefinition(kind: kind, parameters: parameters, line: check.line))
+            do {
+                try type.validate(parameters)
+            } catch {
+                throw InventoryError(file: reader.file, line: check.line, key: "verify[\(index)].\(error.key)", problem: error.problem)
+            }
+            checks.append(CheckDefinition(kind: kind, parameters: parameters, line: check.line, title: type.title(parameters)))
         }
         return checks
     }

@@ -54,28 +54,22 @@ public struct SecretDefinition: Sendable, Codable, Hashable {
 
 /// Where the secret's value is kept.
 public struct StorageLocation: Sendable, Codable, Hashable {
-    public enum Kind: String, Sendable, Codable, CaseIterable {
-        case awsSecretsManager = "aws-secrets-manager"
-        case azureKeyVault = "azure-key-vault"
-        case onePassword = "1password"
-        case iam = "aws-iam"
-    }
-
-    public var kind: Kind
+    /// The store type, registered by the module that provides the store.
+    public var kind: StoreTypeName
     /// Secrets Manager secret ID, Key Vault secret name or 1Password item.
     public var name: String
     /// Key Vault name or 1Password vault, where the kind has one.
     public var container: String?
 
-    public init(kind: Kind, name: String, container: String? = nil) {
+    public init(kind: StoreTypeName, name: String, container: String? = nil) {
         self.kind = kind
         self.name = name
         self.container = container
     }
 
     public var displayName: String {
-        if let container { return "\(kind.rawValue) \(container)/\(name)" }
-        return "\(kind.rawValue) \(name)"
+        if let container { return "\(kind) \(container)/\(name)" }
+        return "\(kind) \(name)"
     }
 }
 

@@ -45,5 +45,5 @@ public struct PlannedStep: Sendable, Codable, Hashable {
     public var title: String
 
     public var name: String { definition.name }
-    public var kind: StepKind { definition.kind }
+    public var kind: StepTypeName { definition.kind }
 }

@@ -27,7 +27,7 @@ public actor RotationEngine: Service {
 
     public init(_ deps: EngineDependencies) {
         self.deps = deps
-        self.planBuilder = PlanBuilder(environment: deps.environment, settings: deps.settings)
+        self.planBuilder = PlanBuilder(environment: deps.environment, settings: deps.settings, catalog: deps.steps.catalog)
         self.crash = CrashPoint(configured: deps.crashPoint)
         self.logger = deps.logger
         (queue, queueContinuation) = AsyncStream.makeStream(of: String.self)
@@ -125,18 +125,27 @@ public actor RotationEngine: Service {
         }
     }
 
-    /// What this environment lacks to run the plan: adapters' requirements and step kinds with no executor.
+    /// What this environment lacks to run the plan: the store and target the adapters could not
+    /// provide, then every step and check whose type has no executor or runner here, each with the
+    /// reason derived from the registrations.
     func missingRequirements(_ definition: SecretDefinition, plan: RotationPlan) -> [String] {
         var missing = deps.adapters.missingRequirements(for: definition, plan: plan)
-        for step in plan.steps where deps.steps.executor(for: step.kind) == nil
-            && !missing.contains(where: { $0.hasPrefix("step '\(step.name)'") }) {
-            missing.append("step '\(step.name)' (\(step.kind.headline.lowercased())) has no executor in this build")
+        for step in plan.steps {
+            if let problem = deps.steps.problem(for: step.definition) {
+                missing.append("step '\(step.name)' (\(deps.steps.catalog.headline(of: step.kind).lowercased())): \(problem)")
+            }
         }
-        for check in plan.checks where deps.checks.runners[check.kind] == nil
-            && !missing.contains(where: { $0.hasPrefix("check '\(check.kind.rawValue)'") }) {
-            missing.append("check '\(check.kind.rawValue)' (\(check.title)) has no runner in this build")
+        for check in uniqueKinds(plan.checks) {
+            if let problem = deps.checks.problem(for: check, catalog: deps.steps.catalog) {
+                missing.append("check '\(check.kind)' (\(check.title)): \(problem)")
+            }
         }
         return missing
+    }
+
+    private func uniqueKinds(_ checks: [CheckDefinition]) -> [CheckDefinition] {
+        var seen: Set<CheckTypeName> = []
+        return checks.filter { seen.insert($0.kind).inserted }
     }
 
     /// The plan a request would run now, and what is missing to run it.

@@ -1,9 +1,10 @@
 import Foundation
 
 extension StepRegistry {
-    /// The step kinds the core runs by itself, through the store and target protocols.
-    public static func builtIn(state: any StateStore, keyWait: Duration = .seconds(1_800)) -> StepRegistry {
-        StepRegistry(executors: [
+    /// The generic steps the core runs by itself, through the store and target protocols, over
+    /// `catalog` (the core's types plus whatever the adapter modules declared).
+    public static func builtIn(catalog: TypeCatalog, state: any StateStore, keyWait: Duration = .seconds(1_800)) -> StepRegistry {
+        StepRegistry(catalog: catalog, executors: [
             .awaitProvidedKey: AwaitProvidedKeyStep(timeout: keyWait),
             .generate: GenerateStep(),
             .deployConfig: DeployConfigStep(),
@@ -19,16 +20,16 @@ extension StepRegistry {
 }
 
 extension CheckRegistry {
-    /// The checks the core runs by itself. `sandbox` adds not-applicable runners for the checks
-    /// that need a live aegis-api.
-    public static func builtIn(sandbox: Bool) -> CheckRegistry {
-        var runners: [CheckDefinition.Kind: any CheckRunner] = [
+    /// The checks the core runs by itself. `sandbox` adds not-applicable runners for every
+    /// registered check type that reads a live service (``CheckType/needsLiveService``).
+    public static func builtIn(catalog: TypeCatalog, sandbox: Bool) -> CheckRegistry {
+        var runners: [CheckTypeName: any CheckRunner] = [
             .deployedConfig: DeployedConfigCheck(),
             .jwtRoundtrip: JWTRoundtripCheck(),
             .storeReadback: StoreReadbackCheck(),
         ]
         if sandbox {
-            for kind in [CheckDefinition.Kind.health, .logs, .smoke] { runners[kind] = NoServiceInSandboxCheck() }
+            for type in catalog.checks.values where type.needsLiveService { runners[type.name] = NoServiceInSandboxCheck() }
         }
         return CheckRegistry(runners: runners)
     }

@@ -80,12 +80,3 @@ public enum StepError: Error, Sendable, CustomStringConvertible {
         }
     }
 }
-
-/// The step executors available in this process, and what a missing kind needs.
-public struct StepRegistry: Sendable {
-    public var executors: [StepKind: any StepExecutor]
-
-    public init(executors: [StepKind: any StepExecutor]) { self.executors = executors }
-
-    public func executor(for kind: StepKind) -> (any StepExecutor)? { executors[kind] }
-}

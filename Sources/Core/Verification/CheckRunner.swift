@@ -26,22 +26,3 @@ public struct CheckContext: Sendable {
 public protocol CheckRunner: Sendable {
     func run(_ check: CheckDefinition, context: CheckContext) async -> CheckResult
 }
-
-/// The check runners available in this process, by kind.
-public struct CheckRegistry: Sendable {
-    public var runners: [CheckDefinition.Kind: any CheckRunner]
-
-    public init(runners: [CheckDefinition.Kind: any CheckRunner]) { self.runners = runners }
-
-    public func run(_ checks: [CheckDefinition], context: CheckContext, phase: VerificationReport.Phase) async -> VerificationReport {
-        var results: [CheckResult] = []
-        for check in checks {
-            guard let runner = runners[check.kind] else {
-                results.append(CheckResult(title: check.title, status: .failed, detail: "no runner for '\(check.kind.rawValue)' in this build"))
-                continue
-            }
-            results.append(await runner.run(check, context: context))
-        }
-        return VerificationReport(phase: phase, results: results)
-    }
-}

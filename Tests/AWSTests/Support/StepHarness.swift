@@ -1,5 +1,7 @@
 @testable import AegisCore
 import AegisAWS
+import AegisCore
+import AegisTestServers
 import Foundation
 import Logging
 import Synchronization

@@ -183,7 +183,7 @@ final class Scenario: Sendable {
 
 /// The first step of `kind` in the definition's chosen strategy, else in any of its strategies
 /// (an `aws-managed` strategy generates nothing itself, but the seed still needs a value's format).
-func requireStep(_ definition: SecretDefinition, _ kind: StepKind) throws -> StepDefinition {
+func requireStep(_ definition: SecretDefinition, _ kind: StepTypeName) throws -> StepDefinition {
     let candidates = definition.steps + definition.strategies.keys.sorted().flatMap { definition.strategies[$0] ?? [] }
     guard let step = candidates.first(where: { $0.kind == kind }) else {
         throw ServerError("\(definition.id) has no \(kind.rawValue) step")

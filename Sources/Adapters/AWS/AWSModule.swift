@@ -1,0 +1,65 @@
+import AegisCore
+import Foundation
+
+/// AWS: Secrets Manager as a store and its own rotation (`aws-managed-rotation`), IAM access keys
+/// (`iam-access-key` and their deferred deletion) and STS (`sts-caller-identity`), signed by the
+/// standard credential chain.
+public enum AWSModule: AdapterModule {
+    static let secretsManagerNeeds = "AWS Secrets Manager (AWS_REGION, AWS credentials; AWS_ENDPOINT_URL_SECRETS_MANAGER to override)"
+    static let iamNeeds = "AWS IAM and STS (AWS credentials; AWS_ENDPOINT_URL_IAM / AWS_ENDPOINT_URL_STS to override)"
+
+    public static func declare(into catalog: inout TypeCatalog) {
+        catalog.register(StoreType(name: .awsSecretsManager, needs: secretsManagerNeeds))
+        catalog.register(StepType(name: .awsManagedRotation, headline: "Rotate in the store and follow the version stages",
+                                  parameters: ParameterSchema(allowed: ["timeout"]), needs: secretsManagerNeeds,
+                                  validate: { step, _ throws(ParameterProblem) in try ParameterRules.duration(step, "timeout") }))
+        catalog.register(StepType(name: .iamAccessKey, headline: "Create the new IAM access key",
+                                  parameters: ParameterSchema(allowed: ["user", "phase"]), needs: iamNeeds))
+        catalog.register(CheckType(name: .stsCallerIdentity, needs: iamNeeds, title: { _ in "STS GetCallerIdentity with the new key" }))
+    }
+
+    public static func wire(_ setup: AdapterSetup, into wiring: inout AdapterWiring) {
+        let client: AWSClient
+        do {
+            let aws = try AWSConfiguration(environment: setup.values, timeout: setup.timeout)
+            _ = try aws.endpoint(for: .secretsManager)
+            let credentials = try DefaultCredentialChain.make(environment: setup.values)
+            client = AWSClient(configuration: aws, credentialProvider: credentials, logger: setup.logger)
+        } catch {
+            wiring.unavailable(steps: [.awsManagedRotation, .iamAccessKey], checks: [.stsCallerIdentity], stores: [.awsSecretsManager],
+                               "AWS is not configured: \(error)")
+            return
+        }
+        let store = SecretsManagerStore(client: client)
+        let iam = IAMAccessKeys(client: client)
+        let state = setup.state
+        wiring.stores[.awsSecretsManager] = store
+        wiring.steps[.awsManagedRotation] = AWSManagedRotationStep(store: store)
+        wiring.steps[.iamAccessKey] = IAMAccessKeyStep(
+            iam: iam,
+            scheduleDeletion: { deletion in
+                try await state.scheduleTimer(DeferredActionRegistry.timer(
+                    id: deletion.id, action: IAMKeyDeletionAction.name, rotationID: deletion.rotationID,
+                    dueAt: deletion.dueAt, payload: deletion.payload))
+            },
+            cancelDeletion: { id in try await state.finishTimer(id: id, status: .cancelled, note: "rolled back") })
+        wiring.checks[.stsCallerIdentity] = STSCallerIdentityCheck(client: client)
+        wiring.deferredActions[IAMKeyDeletionAction.name] = IAMKeyDeletionAction(iam: iam)
+    }
+}
+
+extension RegisteredName where Kind == StoreTypeKind {
+    public static let awsSecretsManager: Self = "aws-secrets-manager"
+}
+
+extension RegisteredName where Kind == StepTypeKind {
+    /// Secrets Manager `RotateSecret`, following the version stages.
+    public static let awsManagedRotation: Self = "aws-managed-rotation"
+    /// IAM CreateAccessKey / deactivate / delete.
+    public static let iamAccessKey: Self = "iam-access-key"
+}
+
+extension RegisteredName where Kind == CheckTypeKind {
+    /// STS GetCallerIdentity with the new key.
+    public static let stsCallerIdentity: Self = "sts-caller-identity"
+}
