@@ -408,6 +408,18 @@ let package = Package(
             path: "Tests/ProductionTests",
             swiftSettings: strictSettings
         ),
+        // Provider adapters against the in-repo provider fakes, and the fakes against the
+        // providers' official SDKs.
+        .testTarget(
+            name: "AegisProviderTests",
+            dependencies: [
+                "AegisOkta", "AegisCore", "AegisTestServers",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/ProviderTests",
+            swiftSettings: strictSettings
+        ),
         // Kubernetes: the real kubectl drives the fake (proving the fake speaks the protocol), then
         // our client, deploy target and log scanner run against it.
         .testTarget(

@@ -38,12 +38,22 @@ python_packages=()
 python3 -c 'import slack_sdk' 2>/dev/null || python_packages+=(slack_sdk)
 python3 -c 'import slack_bolt' 2>/dev/null || python_packages+=(slack_bolt)
 python3 -c 'import moto.server, botocore, flask' >/dev/null 2>&1 || python_packages+=('moto[server]>=5,<6' botocore)
-if ((${#python_packages[@]})); then
-  echo "installing: ${python_packages[*]}"
+# The providers' official SDKs, which prove the in-repo provider fakes (Tests/Fakes/python).
+python3 -c 'import okta' 2>/dev/null || python_packages+=(okta)
+python3 -c 'import openai' 2>/dev/null || python_packages+=(openai)
+python3 -c 'import anthropic' 2>/dev/null || python_packages+=(anthropic)
+python3 -c 'import azure.identity, azure.keyvault.secrets' 2>/dev/null || python_packages+=(azure-identity azure-keyvault-secrets)
+python3 -c 'import msgraph' 2>/dev/null || python_packages+=(msgraph-sdk)
+install_python() {
   # Debian's own python3 refuses pip installs outside a virtualenv (PEP 668); this is a test
   # machine, so install into it anyway when that is the only obstacle.
-  python3 -m pip install --quiet "${python_packages[@]}" \
-    || python3 -m pip install --quiet --break-system-packages "${python_packages[@]}"
+  python3 -m pip install --quiet "$@" 2>/dev/null || python3 -m pip install --quiet --break-system-packages "$@"
+}
+if ((${#python_packages[@]})); then
+  echo "installing: ${python_packages[*]}"
+  # pip itself has been seen to crash once (a TypeError in its version parser) and work on the
+  # next try, so one retry.
+  install_python "${python_packages[@]}" || { echo "pip failed; trying once more"; install_python "${python_packages[@]}"; }
 fi
 
 swift build --build-tests
@@ -51,4 +61,15 @@ swift build --build-tests
 # deadline, so suites share the two cores without starving each other. Suites that must not
 # interleave their own tests are marked .serialized. A hang cannot outlive the suites' time limits,
 # and the whole run is bounded here as well.
-timeout --signal=KILL 45m swift test --skip-build --parallel --num-workers 4
+# The run's output is kept, and on failure every recorded issue is printed again at the end, so
+# whoever reads only the tail of a CI log sees which test failed and why.
+log=$(mktemp -t aegis-test-XXXXXX.log)
+status=0
+timeout --signal=KILL 45m swift test --skip-build --parallel --num-workers 4 2>&1 | tee "$log" || status=$?
+if ((status != 0)); then
+  echo
+  echo "=== failures (exit $status) ==="
+  grep -E -A6 'recorded an issue|✘ Test .* failed|error:|Fatal error|failed after|timed out' "$log" | grep -v 'passed after' | tail -150 || true
+fi
+rm -f "$log"
+exit "$status"

@@ -1,0 +1,31 @@
+import AegisTestServers
+import Foundation
+import Testing
+
+/// Proves each in-repo provider fake speaks its provider's real protocol: the provider's own
+/// official Python SDK (okta, openai, anthropic, azure-identity + azure-keyvault-secrets +
+/// msgraph-sdk) makes every call the bot makes against it, negative cases included
+/// (`Tests/Fakes/python/prove_<provider>.py`; each fact it proves is one `ok:` line).
+@Suite("provider fakes against the providers' official SDKs", .timeLimit(.minutes(5)))
+struct ProviderSDKProofTests {
+    /// The facts each proof establishes today; fewer means a proof silently stopped checking.
+    static let minimumFacts = ["okta": 40, "openai": 25, "anthropic": 24, "azure": 80]
+
+    @Test("the SDK drives the fake and every proof holds", arguments: ["okta", "openai", "anthropic", "azure"])
+    func sdkProof(provider: String) async throws {
+        let script = PythonFake.folder.appendingPathComponent("prove_\(provider).py").path
+        let proof = try TestProcess.python([script], mergeOutput: true)
+        let status: Int32
+        do {
+            status = try await proof.waitForExit(timeout: .seconds(240))
+        } catch {
+            proof.signal(SIGKILL)
+            throw error
+        }
+        let output = proof.stdout
+        #expect(status == 0, "prove_\(provider).py failed:\n\(output.suffix(4_000))")
+        let facts = output.split(separator: "\n").filter { $0.hasPrefix("ok: ") }.count
+        #expect(facts >= Self.minimumFacts[provider, default: 1], "only \(facts) facts proven:\n\(output.suffix(4_000))")
+        #expect(!output.contains("FAIL"), "\(output.suffix(4_000))")
+    }
+}
