@@ -78,6 +78,10 @@ public struct AppContext: Sendable {
             let local = LocalSandbox(root: configuration.localDirectory, restartCommand: configuration.string("AEGIS_LOCAL_RESTART_COMMAND"))
             sandbox = local
             adapters = local
+            let standIns = AdapterModules.wireSandbox(SandboxSetup(credentials: local.credentials, state: state))
+            steps.executors.merge(standIns.steps) { $1 }
+            checks.runners.merge(standIns.checks) { $1 }
+            deferred.actions = standIns.deferredActions
             steps = LocalSandbox.steps(steps)
         case .production:
             sandbox = nil

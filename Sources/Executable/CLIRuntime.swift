@@ -10,6 +10,8 @@ enum ExitCodes {
     static let overdue = ExitCode(2)
     static let notFound = ExitCode(3)
     static let invalidSetup = ExitCode(4)
+    /// `plan`: the plan cannot run here; the output names every missing setting.
+    static let notRunnable = ExitCode(5)
 }
 
 /// Shared set-up for every subcommand: configuration, the JSON log file, the app context.

@@ -52,7 +52,7 @@ struct Due: AsyncParsableCommand {
 }
 
 struct Plan: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show the steps a rotation of <secret> would run here.")
+    static let configuration = CommandConfiguration(abstract: "Show the steps a rotation of <secret> would run here; exit 5 when it cannot run here.")
 
     @Argument(help: "Secret ID or alias.") var secret: String
     @Flag(help: "Plan the leak response (no grace period).") var leaked = false
@@ -65,6 +65,8 @@ struct Plan: AsyncParsableCommand {
                 throw ExitCodes.notFound
             }
             printSafe(InventoryMessages.plan(preview.plan, preview.definition, missing: preview.missing))
+            // So a script can gate on readiness: `aegis-rotate plan okta && …`.
+            if !preview.missing.isEmpty { throw ExitCodes.notRunnable }
         }
     }
 }

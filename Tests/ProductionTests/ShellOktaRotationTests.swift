@@ -89,6 +89,10 @@ struct ShellOktaRotationTests {
         try await Scenario.with { scenario in
             let plan = try await scenario.workspace.run(["plan", "okta"], environment: scenario.environment())
             #expect((plan.stdout + plan.stderr).contains("OKTA_ORG_URL is not set"), "\(plan.stdout)\(plan.stderr)")
+            #expect(plan.status == 5, "plan exits 5 when the plan cannot run here, so scripts can gate on it")
+            let ready = try await scenario.workspace.run(["plan", "okta"], environment: scenario.environment(["OKTA_ORG_URL": "https://acme.okta.com"]))
+            #expect(ready.status == 0, "\(ready.stdout)\(ready.stderr)")
+            #expect(!ready.stdout.contains("Not ready here"), "\(ready.stdout)")
         }
     }
 }

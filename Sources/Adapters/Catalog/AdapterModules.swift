@@ -42,4 +42,12 @@ public enum AdapterModules {
         for module in all { module.wire(setup, into: &wiring) }
         return wiring
     }
+
+    /// `AEGIS_ENV=local`: every module's stand-ins, and the sandbox's deferred retirement.
+    public static func wireSandbox(_ sandbox: SandboxSetup) -> AdapterWiring {
+        var wiring = AdapterWiring()
+        for module in all { module.wireSandbox(sandbox, into: &wiring) }
+        wiring.deferredActions[SandboxRetireAction.name] = SandboxRetireAction(credentials: sandbox.credentials)
+        return wiring
+    }
 }

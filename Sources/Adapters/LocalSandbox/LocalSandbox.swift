@@ -2,18 +2,21 @@ import AegisCore
 import Foundation
 
 /// `AEGIS_ENV=local`: every secret's store and deploy target is the embedded, file-backed one under
-/// one folder. Secrets whose steps need a real system (a database, a provider's API) are refused
-/// with the exact configuration they need: the step registry derives that from the step types
-/// that have no sandbox executor.
+/// one folder, and the providers are stand-ins (``SandboxCredentials``, wired by each adapter
+/// module's `wireSandbox`). A step type with no stand-in is refused with the exact configuration it
+/// needs: the step registry derives that from the step types that have no sandbox executor.
 public struct LocalSandbox: AdapterResolver {
     public let root: URL
     public let store: LocalSecretStore
     public let target: LocalDeployTarget
+    /// The stand-in providers' ledger of which credentials they accept.
+    public let credentials: SandboxCredentials
 
     public init(root: URL, restartCommand: String?) {
         self.root = root
         self.store = LocalSecretStore(root: root.appendingPathComponent("secrets", isDirectory: true))
         self.target = LocalDeployTarget(root: root.appendingPathComponent("deploy", isDirectory: true), restartCommand: restartCommand)
+        self.credentials = SandboxCredentials(folder: root.appendingPathComponent("providers", isDirectory: true))
     }
 
     public func secretStore(for definition: SecretDefinition) throws -> any SecretStore { store }
@@ -35,23 +38,30 @@ public struct LocalSandbox: AdapterResolver {
         return registry
     }
 
-    /// Gives every secret the sandbox can rotate (the bot generates it, every step is `runnable`
-    /// here) an initial version, deployed, so a fresh machine has something to rotate. Returns the
-    /// IDs it seeded.
+    /// Gives every secret the sandbox can rotate (every step is `runnable` here) an initial version,
+    /// deployed, so a fresh machine has something to rotate: in the `generate` step's format, or,
+    /// for a key a provider makes (no `generate` step), a stand-in key. Every current version is
+    /// known to the stand-in providers as active. Returns the IDs it seeded.
     public func seed(_ inventory: Inventory, runnable: Set<StepTypeName>) async throws -> [String] {
         AtomicFile.removeLeftovers(under: root)
         var seeded: [String] = []
-        for definition in inventory.definitions {
-            guard let generate = definition.steps.first(where: { $0.kind == .generate }),
-                  definition.steps.allSatisfy({ runnable.contains($0.kind) }),
-                  try await store.version(secret: definition.storage, stage: .current) == nil else { continue }
+        for definition in inventory.definitions where definition.steps.allSatisfy({ runnable.contains($0.kind) }) {
+            if let current = try await store.version(secret: definition.storage, stage: .current) {
+                try await credentials.register(secret: definition.storage, version: current.versionID, system: "seed")
+                continue
+            }
+            let value: SecretValue
+            if let generate = definition.steps.first(where: { $0.kind == .generate }) {
+                value = try SecretGenerator.generate(try SecretGenerator.format(of: generate))
+            } else {
+                value = SecretValue(utf8: "sbx-initial-" + (try SecretGenerator.generate(.alphanumeric(length: 40)).revealSecretString()))
+            }
             let versionID = SecretGenerator.versionID()
-            try await store.putPending(secret: definition.storage, versionID: versionID,
-                                       value: try SecretGenerator.generate(try SecretGenerator.format(of: generate)))
+            try await store.putPending(secret: definition.storage, versionID: versionID, value: value)
             try await store.makeCurrent(secret: definition.storage, versionID: versionID)
+            try await credentials.register(secret: definition.storage, version: versionID, system: "seed")
             if let location = definition.deploy,
-               let deploy = definition.steps.last(where: { $0.kind == .deployConfig }),
-               let value = try await store.value(secret: definition.storage, versionID: versionID) {
+               let deploy = definition.steps.last(where: { $0.kind == .deployConfig }) {
                 var set: [String: SecretValue] = [:]
                 for (key, source) in deploy.map("set") where source == "new" {
                     set[key] = value

@@ -2,9 +2,9 @@ import AegisCore
 import Foundation
 
 /// The sandbox's secret store: a folder per secret with one 0600 file per version and an index
-/// of creation dates and staging labels (current / previous / pending, named as Secrets Manager
-/// names them). A value file is written before the index names it, so a crash never leaves a
-/// label pointing at nothing.
+/// of creation dates and staging labels (current / previous / pending). A value file is written
+/// before the index names it, so a crash never leaves a label pointing at nothing. Indexes
+/// written before the labels had the core's own names (`AWSCURRENT`, …) are read as well.
 public actor LocalSecretStore: SecretStore {
     struct Index: Codable {
         var created: [String: Date] = [:]
@@ -12,6 +12,8 @@ public actor LocalSecretStore: SecretStore {
     }
 
     let root: URL
+    /// Labels of an index written by an earlier version of the sandbox.
+    static let legacyStageNames: [String: SecretStage] = ["AWSCURRENT": .current, "AWSPREVIOUS": .previous, "AWSPENDING": .pending]
 
     public init(root: URL) { self.root = root }
 
@@ -31,7 +33,13 @@ public actor LocalSecretStore: SecretStore {
         guard let data = try AtomicFile.read(folder(secret).appendingPathComponent("index.json")) else { return Index() }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        return try decoder.decode(Index.self, from: data)
+        var index = try decoder.decode(Index.self, from: data)
+        for (legacy, stage) in Self.legacyStageNames {
+            if let version = index.stages.removeValue(forKey: legacy), index.stages[stage.rawValue] == nil {
+                index.stages[stage.rawValue] = version
+            }
+        }
+        return index
     }
 
     func save(_ index: Index, _ secret: StorageLocation) throws {

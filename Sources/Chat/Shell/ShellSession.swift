@@ -29,6 +29,8 @@ public struct ShellSession: Service {
     Shell commands:
       /rotate …             the bot's commands (/rotate help lists them)
       approve R-3, deny R-3  press a button (every button shows what to type)
+      provide-key R-3       hand over a new key: paste it on the next line (not shown), or
+                            provide-key R-3 --file PATH
       /as <user>            type as another user
       /whoami               who is typing
       /wait                 wait until no rotation is running
@@ -40,11 +42,33 @@ public struct ShellSession: Service {
         var user = workspace.users.first ?? "alice"
         await output.write(banner)
         await output.write("You are \(user). Users: \(workspace.users.joined(separator: ", ")); #\(await engine.approverGroup): \(workspace.approvers.joined(separator: ", ")). Type /help.")
-        for await rawLine in lines.cancelOnGracefulShutdown() {
+        var input = lines.cancelOnGracefulShutdown().makeAsyncIterator()
+        while let rawLine = await input.next() {
             let line = rawLine.trimmingCharacters(in: .whitespaces)
             guard !line.isEmpty, !line.hasPrefix("#") else { continue }
             await output.write("\(user)> \(line)")
             if line == "/quit" || line == "/exit" { break }
+            do throws(ShellUsage) {
+                if let command = try ProvideKeyCommand(line.split(separator: " ").map(String.init)) {
+                    // The key is the next line of input: read here, never echoed, never dispatched.
+                    let key: SecretValue?
+                    switch command.source {
+                    case .file(let path):
+                        key = try ProvideKeyCommand.read(file: path)
+                    case .nextLine:
+                        let echo = TerminalEcho()
+                        await say("Paste the new key for \(command.rotationID.prefix(20)) and press Enter\(echo.isTerminal ? " (it is not shown)" : "")…")
+                        let next = await input.next()
+                        echo.restore()
+                        key = next.map { ProvideKeyCommand.trimmed(Array($0.utf8)) }
+                    }
+                    await provide(key, to: command.rotationID, user: user)
+                    continue
+                }
+            } catch {
+                await say(error.message)
+                continue
+            }
             user = await dispatch(line, user: user)
         }
         // At the end of input the session waits for running rotations; on SIGTERM it does not:
@@ -97,6 +121,22 @@ public struct ShellSession: Service {
             await say("I only understand /rotate commands, button presses like `approve R-1`, and shell commands. Type /help.")
         }
         return user
+    }
+
+    /// Hands a key to the engine as the Slack form would; says what happened, never the key.
+    func provide(_ key: SecretValue?, to rotationID: String, user: String) async {
+        guard let key else {
+            await say("No key arrived (input ended). Nothing was handed over.")
+            return
+        }
+        do {
+            switch try await engine.provideKey(rotationID: rotationID, user: user, value: key) {
+            case .refused(let reason): await say(reason)
+            case .accepted(let snapshot): await say("Received the new key for \(snapshot.record.id) (\(key.byteCount) bytes); it went straight to the secret store and is checked before use.")
+            }
+        } catch {
+            await say("Something went wrong on my side (\(RotationEngine.safeDescription(error))). The key was not handed over; try again.")
+        }
     }
 
     func show(_ reply: CommandReply, user: String) async {

@@ -1,10 +1,12 @@
 import Foundation
 
-/// The staging labels of a versioned secret store, as AWS Secrets Manager names them.
+/// The staging labels of a versioned secret store: the version in use, the one before it, and a
+/// new one not yet in use. Each store adapter maps them onto its own vocabulary (Secrets
+/// Manager's `AWSCURRENT` / `AWSPREVIOUS` / `AWSPENDING`, Key Vault tags, …).
 public enum SecretStage: String, Sendable, Codable, CaseIterable {
-    case current = "AWSCURRENT"
-    case previous = "AWSPREVIOUS"
-    case pending = "AWSPENDING"
+    case current
+    case previous
+    case pending
 }
 
 /// What a store says about one version, without its value.

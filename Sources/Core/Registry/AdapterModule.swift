@@ -11,10 +11,41 @@ public protocol AdapterModule: Sendable {
     /// `AEGIS_ENV=production`: builds what the settings allow and records, for what they do not,
     /// the sentence naming the missing setting. Connects to nothing.
     static func wire(_ setup: AdapterSetup, into wiring: inout AdapterWiring)
+    /// `AEGIS_ENV=local`: stand-ins for the module's step and check types that reach a real
+    /// system (``SandboxStandInStep``, ``SandboxCredentialCheck``), so every secret rotates in the
+    /// shell on a fresh machine. A type without one is refused in the sandbox, naming what it needs.
+    static func wireSandbox(_ sandbox: SandboxSetup, into wiring: inout AdapterWiring)
 }
 
 extension AdapterModule {
     public static func wire(_ setup: AdapterSetup, into wiring: inout AdapterWiring) {}
+    public static func wireSandbox(_ sandbox: SandboxSetup, into wiring: inout AdapterWiring) {}
+}
+
+/// What a module's sandbox stand-ins may use: the stand-in credential ledger, and the state
+/// store for durable timers.
+public struct SandboxSetup: Sendable {
+    public var credentials: SandboxCredentials
+    public var state: any StateStore
+
+    public init(credentials: SandboxCredentials, state: any StateStore) {
+        self.credentials = credentials
+        self.state = state
+    }
+
+    /// One stand-in executor for `type`.
+    public func standIn(_ system: String, _ role: SandboxRole) -> SandboxStandInStep {
+        SandboxStandInStep(system: system, role: role, setup: self)
+    }
+
+    /// A stand-in executor with a role per `phase`.
+    public func standIn(_ system: String, phases: [String: SandboxRole]) -> SandboxStandInStep {
+        SandboxStandInStep(system: system, phases: phases, setup: self)
+    }
+
+    public func credentialCheck(_ system: String) -> SandboxCredentialCheck {
+        SandboxCredentialCheck(system: system, credentials: credentials)
+    }
 }
 
 /// What a module's wiring may read: the settings (environment and config file), the state store

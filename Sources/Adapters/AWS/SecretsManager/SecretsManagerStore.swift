@@ -33,7 +33,7 @@ public struct SecretsManagerStore: SecretStore {
             let _: SecretVersionOutput = try await client.json(
                 Self.service, operation: "PutSecretValue",
                 input: PutSecretValueInput(SecretId: secret.name, ClientRequestToken: versionID,
-                                           SecretString: WireSecret(value), VersionStages: [SecretStage.pending.rawValue]))
+                                           SecretString: WireSecret(value), VersionStages: [SecretStage.pending.awsLabel]))
         }
     }
 
@@ -126,7 +126,7 @@ public struct SecretsManagerStore: SecretStore {
     public func value(secret: StorageLocation, stage: SecretStage) async throws(AWSError) -> SecretValue? {
         let output: GetSecretValueOutput = try await client.json(
             Self.service, operation: "GetSecretValue",
-            input: GetSecretValueInput(SecretId: secret.name, VersionId: nil, VersionStage: stage.rawValue))
+            input: GetSecretValueInput(SecretId: secret.name, VersionId: nil, VersionStage: stage.awsLabel))
         return output.SecretString?.value ?? output.SecretBinary?.value
     }
 
@@ -141,7 +141,7 @@ public struct SecretsManagerStore: SecretStore {
                 Self.service, operation: "ListSecretVersionIds",
                 input: ListSecretVersionIdsInput(SecretId: secretID, IncludeDeprecated: true, MaxResults: 100, NextToken: nextToken))
             for version in page.Versions ?? [] {
-                let stages = Set((version.VersionStages ?? []).compactMap(SecretStage.init(rawValue:)))
+                let stages = Set((version.VersionStages ?? []).compactMap { SecretStage(awsLabel: $0) })
                 versions.append(SecretVersionInfo(versionID: version.VersionId, createdAt: version.CreatedDate, stages: stages))
             }
             // An empty or repeated token ends the listing (moto answers with a token even on
@@ -156,7 +156,7 @@ public struct SecretsManagerStore: SecretStore {
     func updateStage(_ secretID: String, stage: SecretStage, moveTo: String?, removeFrom: String?) async throws(AWSError) {
         let _: AWSEmpty = try await client.json(
             Self.service, operation: "UpdateSecretVersionStage",
-            input: UpdateSecretVersionStageInput(SecretId: secretID, VersionStage: stage.rawValue,
+            input: UpdateSecretVersionStageInput(SecretId: secretID, VersionStage: stage.awsLabel,
                                                  MoveToVersionId: moveTo, RemoveFromVersionId: removeFrom))
     }
 

@@ -55,8 +55,8 @@ public struct AWSManagedRotationStep: StepExecutor {
         while true {
             let stages = try await describe(secret).versionIDsToStages
             let labels = stages[version] ?? []
-            seenPending = seenPending || labels.contains(SecretStage.pending.rawValue)
-            if labels.contains(SecretStage.current.rawValue) {
+            seenPending = seenPending || labels.contains(SecretStage.pending.awsLabel)
+            if labels.contains(SecretStage.current.awsLabel) {
                 guard let value = try await context.store.value(secret: secret, versionID: version), !value.isEmpty else {
                     throw StepError.refused("auto-rotation failed: version \(version) of \(secret.name) became AWSCURRENT without a value " +
                                             "(did the rotation Lambda run?); old version \(oldVersion)")
