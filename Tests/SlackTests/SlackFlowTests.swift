@@ -84,7 +84,23 @@ struct SlackFlowTests {
 
     @Test("unknown secrets and malformed envelopes get answers or are dropped; the bot keeps working")
     func badInput() async throws {
-        try await SlackHarness.with() { harness in
+        // Every shipped strategy runs on the sandbox's stand-ins; RDS-managed rotation has none.
+        let managed = """
+        id: managed-db
+        title: Managed database password
+        every: 30d
+        storage:
+          kind: aws-secrets-manager
+          name: aegis/managed-db
+        strategy: managed
+        strategies:
+          managed:
+            - kind: aws-managed-rotation
+        verify:
+          - kind: store-readback
+        escalation: Ask the database team.
+        """
+        try await SlackHarness.with(commands: ["managed-db.yaml": managed]) { harness in
             let fake = harness.fake
             try await fake.slashCommand(user: People.alice, channel: People.ops, text: "okat")
             try await harness.waitForEphemeral(People.alice, containing: "Did you mean `okta-api-token`?")
@@ -100,8 +116,8 @@ struct SlackFlowTests {
             try await harness.waitForEphemeral(People.bob, containing: "That button (`self-destruct`) is not one I know.")
             try await fake.slashCommand(user: People.alice, channel: People.ops, text: "")
             try await harness.waitForEphemeral(People.alice, containing: "/rotate <secret> [--leaked] [reason…]")
-            try await fake.slashCommand(user: People.alice, channel: People.ops, text: "postgres")
-            try await harness.waitForEphemeral(People.alice, containing: "DATABASE_URL")
+            try await fake.slashCommand(user: People.alice, channel: People.ops, text: "managed-db")
+            try await harness.waitForEphemeral(People.alice, containing: "AWS_REGION")
             #expect(await harness.messages(in: People.ops).isEmpty)
             #expect(await fake.openSockets == 1)
         }
