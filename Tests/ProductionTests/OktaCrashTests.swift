@@ -1,7 +1,9 @@
+import AegisAWS
 import AegisCore
 import AegisOkta
 import AegisTestServers
 import Foundation
+import NIOHTTP1
 import Testing
 
 /// SIGKILL the production shell right after every step of both Okta strategies, start it again,

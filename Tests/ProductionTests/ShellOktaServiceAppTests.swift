@@ -1,3 +1,4 @@
+import AegisAWS
 import AegisCore
 import AegisOkta
 import AegisTestServers

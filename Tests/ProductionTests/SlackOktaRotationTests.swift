@@ -1,7 +1,9 @@
+import AegisAWS
 import AegisCore
 import AegisSlackTestSupport
 import AegisTestServers
 import Foundation
+import NIOHTTP1
 import SlackFake
 import Testing
 

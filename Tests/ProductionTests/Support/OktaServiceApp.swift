@@ -1,8 +1,10 @@
+import AegisAWS
 import AegisCore
 import AegisOkta
 import AegisTestServers
 import AsyncHTTPClient
 import Foundation
+import NIOHTTP1
 
 /// An Okta service app at the Okta fake for the `oauth-service-app` scenarios: made "by hand"
 /// with one active key under a kid (the key the store is seeded with), and the bot's admin token.
