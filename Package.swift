@@ -141,7 +141,8 @@ let package = Package(
             path: "Sources/Adapters/Kubernetes",
             swiftSettings: strictSettings
         ),
-        // Okta API tokens: the new token checked with users/me, the old one revoked by itself.
+        // Okta: API tokens (checked with users/me, the old one revoked by itself) and service-app
+        // key pairs (app JWKS, client-credentials token requests signed with the new key).
         .target(
             name: "AegisOkta",
             dependencies: [
@@ -149,6 +150,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             path: "Sources/Adapters/Okta",
             swiftSettings: strictSettings
@@ -398,7 +401,7 @@ let package = Package(
         .testTarget(
             name: "AegisProductionTests",
             dependencies: [
-                "AegisApp", "AegisCore", "AegisAWS", "AegisPostgres", "AegisRedis", "AegisKubernetes",
+                "AegisApp", "AegisCore", "AegisAWS", "AegisOkta", "AegisPostgres", "AegisRedis", "AegisKubernetes",
                 "AegisTestServers", "KubernetesFake", "AegisAPIFake", "SlackFake", "SlackWebAPI", "SlackSocketMode",
                 "AegisSlackTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -4,7 +4,9 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// The few Okta management calls the token rotation makes, authenticated with an SSWS token.
+/// The Okta calls the rotations make: management calls authenticated with an SSWS token (this
+/// file: users/me and self-revocation; `+AppKeys`: a service app's JWKS) and the org
+/// authorization server's token endpoint (`+Token`).
 /// A 429 waits for `X-Rate-Limit-Reset` (Okta's reset time, against its `Date`) up to
 /// ``maxRateLimitWait``, twice at most; then it is a transient failure the engine retries.
 public struct OktaClient: Sendable {
@@ -43,31 +45,45 @@ public struct OktaClient: Sendable {
         _ = try await send(.DELETE, "/api/v1/api-tokens/current", token: token, operation: "DELETE /api/v1/api-tokens/current")
     }
 
-    func send(_ method: HTTPMethod, _ path: String, token: SecretValue, operation: String) async throws(OktaError) -> Data {
+    /// An SSWS-authenticated management call; the body of a 2xx answer, else the typed refusal.
+    func send(_ method: HTTPMethod, _ path: String, token: SecretValue, json: Data? = nil,
+              operation: String) async throws(OktaError) -> Data {
+        var headers = HTTPHeaders()
+        headers.add(name: "Authorization", value: "SSWS \(token.revealSecretString())")
+        if json != nil { headers.add(name: "Content-Type", value: "application/json") }
+        let (status, data) = try await execute(method, path, headers: headers, body: json, operation: operation)
+        guard (200..<300).contains(status) else { throw OktaError(operation: operation, status: status, body: data) }
+        return data
+    }
+
+    /// One call with the rate-limit wait: the status and body of the answer that was not a 429
+    /// Okta let us wait out. Headers may carry credentials, so callers build them and nothing here
+    /// logs them.
+    func execute(_ method: HTTPMethod, _ path: String, headers: HTTPHeaders, body: Data?,
+                 operation: String) async throws(OktaError) -> (status: Int, body: Data) {
         var waited = 0
         while true {
             var request = HTTPClientRequest(url: org.absoluteString.trimmingSuffix("/") + path)
             request.method = method
-            request.headers.add(name: "Authorization", value: "SSWS \(token.revealSecretString())")
+            request.headers = headers
             request.headers.add(name: "Accept", value: "application/json")
+            if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
             let response: HTTPClientResponse
-            let body: ByteBuffer
+            let collected: ByteBuffer
             do {
                 response = try await http.execute(request, timeout: .nanoseconds(Int64(timeout.nanoseconds)))
-                body = try await response.body.collect(upTo: 1 << 20)
+                collected = try await response.body.collect(upTo: 1 << 20)
             } catch {
                 throw OktaError(operation: operation, unreachable: error)
             }
-            let data = Data(body.readableBytesView)
+            let data = Data(collected.readableBytesView)
             let status = Int(response.status.code)
-            if (200..<300).contains(status) { return data }
-            let failure = OktaError(operation: operation, status: status, body: data)
             if status == 429, waited < 2, let wait = Self.rateLimitWait(response.headers) {
                 waited += 1
-                do { try await Task.sleep(for: wait) } catch { throw failure }
+                do { try await Task.sleep(for: wait) } catch { throw OktaError(operation: operation, status: status, body: data) }
                 continue
             }
-            throw failure
+            return (status, data)
         }
     }
 
@@ -92,7 +108,7 @@ public struct OktaClient: Sendable {
 }
 
 extension String {
-    fileprivate func trimmingSuffix(_ suffix: String) -> String {
+    func trimmingSuffix(_ suffix: String) -> String {
         hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
     }
 }

@@ -28,14 +28,31 @@ public struct OktaError: Error, Sendable, CustomStringConvertible {
         self.operation = operation
         self.status = status
         let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
-        code = (object?["errorCode"] as? String).map { String($0.prefix(16)) }
-        summary = (object?["errorSummary"] as? String).map { String($0.prefix(160)) }
+        // Management API: {errorCode, errorSummary, errorCauses}; the token endpoint answers in
+        // OAuth's {error, error_description}. The first cause says why a JWK was refused.
+        code = ((object?["errorCode"] ?? object?["error"]) as? String).map { String($0.prefix(32)) }
+        let cause = (object?["errorCauses"] as? [[String: Any]])?.first?["errorSummary"] as? String
+        let text = ((object?["errorSummary"] ?? object?["error_description"]) as? String).map { text in cause.map { "\(text): \($0)" } ?? text }
+        summary = text.map { String($0.prefix(200)) }
     }
+
+    /// E0000007: the app or the JWK does not exist (deleted already, e.g. by a run before a crash).
+    public var isNotFound: Bool { status == 404 }
 
     init(operation: String, unreachable: any Error) {
         self.operation = operation
         status = 0
         code = nil
         summary = "unreachable (\(type(of: unreachable)))"
+    }
+}
+
+extension OktaError {
+    /// A failure of our own making around a call (an answer we cannot read).
+    init(operation: String, status: Int, summary: String) {
+        self.operation = operation
+        self.status = status
+        code = nil
+        self.summary = summary
     }
 }
