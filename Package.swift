@@ -156,10 +156,34 @@ let package = Package(
             path: "Sources/Adapters/Okta",
             swiftSettings: strictSettings
         ),
+        // Anthropic API keys: the new key checked with GET /v1/models, the old one set inactive with
+        // the Admin API after verification and archived after the grace period.
+        .target(
+            name: "AegisAnthropic",
+            dependencies: [
+                "AegisCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Adapters/Anthropic",
+            swiftSettings: strictSettings
+        ),
+        // OpenAI API keys: service-account keys minted with the Admin API, console keys checked;
+        // the old key deleted after verification and the grace period.
+        .target(
+            name: "AegisOpenAI",
+            dependencies: [
+                "AegisCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Adapters/OpenAI",
+            swiftSettings: strictSettings
+        ),
         // Providers whose types are declared (so their Commands files load and `plan` names what
         // is missing) and whose executors are still to come.
-        .target(name: "AegisAnthropic", dependencies: ["AegisCore"], path: "Sources/Adapters/Anthropic", swiftSettings: strictSettings),
-        .target(name: "AegisOpenAI", dependencies: ["AegisCore"], path: "Sources/Adapters/OpenAI", swiftSettings: strictSettings),
         .target(name: "AegisAzure", dependencies: ["AegisCore"], path: "Sources/Adapters/Azure", swiftSettings: strictSettings),
         .target(name: "AegisOnePassword", dependencies: ["AegisCore"], path: "Sources/Adapters/OnePassword", swiftSettings: strictSettings),
         // Every adapter module of this build, one line each: the type catalog and the production wiring.
@@ -417,9 +441,10 @@ let package = Package(
         .testTarget(
             name: "AegisProviderTests",
             dependencies: [
-                "AegisOkta", "AegisCore", "AegisTestServers",
+                "AegisOkta", "AegisOpenAI", "AegisAnthropic", "AegisCore", "AegisTestServers",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/ProviderTests",
             swiftSettings: strictSettings
