@@ -157,8 +157,21 @@ let package = Package(
         // is missing) and whose executors are still to come.
         .target(name: "AegisAnthropic", dependencies: ["AegisCore"], path: "Sources/Adapters/Anthropic", swiftSettings: strictSettings),
         .target(name: "AegisOpenAI", dependencies: ["AegisCore"], path: "Sources/Adapters/OpenAI", swiftSettings: strictSettings),
-        .target(name: "AegisAzure", dependencies: ["AegisCore"], path: "Sources/Adapters/Azure", swiftSettings: strictSettings),
         .target(name: "AegisOnePassword", dependencies: ["AegisCore"], path: "Sources/Adapters/OnePassword", swiftSettings: strictSettings),
+        // Entra ID client secrets (Graph addPassword / removePassword) stored in Azure Key Vault,
+        // with the bot's own identity by the azure-identity conventions.
+        .target(
+            name: "AegisAzure",
+            dependencies: [
+                "AegisCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Sources/Adapters/Azure",
+            swiftSettings: strictSettings
+        ),
         // Every adapter module of this build, one line each: the type catalog and the production wiring.
         .target(
             name: "AegisAdapters",
@@ -398,7 +411,7 @@ let package = Package(
         .testTarget(
             name: "AegisProductionTests",
             dependencies: [
-                "AegisApp", "AegisCore", "AegisAWS", "AegisPostgres", "AegisRedis", "AegisKubernetes",
+                "AegisApp", "AegisCore", "AegisAWS", "AegisPostgres", "AegisRedis", "AegisKubernetes", "AegisAzure",
                 "AegisTestServers", "KubernetesFake", "AegisAPIFake", "SlackFake", "SlackWebAPI", "SlackSocketMode",
                 "AegisSlackTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -414,7 +427,7 @@ let package = Package(
         .testTarget(
             name: "AegisProviderTests",
             dependencies: [
-                "AegisOkta", "AegisCore", "AegisTestServers",
+                "AegisOkta", "AegisAzure", "AegisCore", "AegisTestServers",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
