@@ -60,7 +60,7 @@ public enum EntraModule: AdapterModule {
             },
             cancelRemoval: { id in try await state.finishTimer(id: id, status: .cancelled, note: "rolled back") })
         wiring.checks[.clientCredentials] = ClientCredentialsCheck(tokens: tokenClient, tenant: settings.tenant,
-                                                                   scope: settings.graph.absoluteString.trimmingSuffix("/") + "/.default")
+                                                                   scope: GraphApplications.scope(for: settings.graph))
         wiring.deferredActions[EntraPasswordRemovalAction.name] = EntraPasswordRemovalAction(graph: graph)
     }
 }

@@ -31,7 +31,18 @@ public struct GraphApplications: Sendable {
         self.tokens = tokens
     }
 
-    var scope: String { graph.absoluteString.trimmingSuffix("/") + "/.default" }
+    var scope: String { Self.scope(for: graph) }
+
+    /// The token scope for a Graph endpoint: its own origin for a Microsoft Graph host (national
+    /// clouds: graph.microsoft.us, microsoftgraph.chinacloudapi.cn), otherwise (a proxy, a private
+    /// endpoint, the test fake) the global Graph resource, which is what the token names.
+    public static func scope(for graph: URL) -> String {
+        let host = graph.host?.lowercased() ?? ""
+        if host.hasPrefix("graph.microsoft.") || host.hasPrefix("microsoftgraph.") || host.hasPrefix("dod-graph.microsoft.") {
+            return "https://\(host)/.default"
+        }
+        return "https://graph.microsoft.com/.default"
+    }
 
     /// `GET /v1.0/applications/{id}`: its password credentials.
     public func passwordCredentials(application: String) async throws(AzureError) -> [GraphPasswordCredential] {

@@ -59,7 +59,7 @@ public struct KeyVaultSecrets: Sendable {
     /// `GET /secrets/{name}/versions`, every page (following `nextLink`), in the vault's order.
     public func versions(name: String) async throws(AzureError) -> [KeyVaultVersion] {
         var result: [KeyVaultVersion] = []
-        var next: String? = url("/secrets/\(name)/versions", query: "maxresults=25")
+        var next: String? = url("/secrets/\(name)/versions")
         var pages = 0
         while let page = next {
             pages += 1

@@ -117,7 +117,10 @@ public struct AzureKeyVaultStore: SecretStore {
                 let stage: String?
                 if group.id == oldCurrent, oldCurrent != versionID {
                     stage = KeyVaultTag.previous
-                } else if group.stageTag == KeyVaultTag.current || group.stageTag == KeyVaultTag.previous {
+                } else if group.stageTag == KeyVaultTag.current {
+                    // Still tagged current after an interrupted makeCurrent: it was the current one.
+                    stage = KeyVaultTag.previous
+                } else if group.stageTag == KeyVaultTag.previous, oldCurrent != versionID {
                     stage = nil
                 } else {
                     continue
