@@ -182,10 +182,23 @@ let package = Package(
             path: "Sources/Adapters/OpenAI",
             swiftSettings: strictSettings
         ),
-        // Providers whose types are declared (so their Commands files load and `plan` names what
-        // is missing) and whose executors are still to come.
-        .target(name: "AegisAzure", dependencies: ["AegisCore"], path: "Sources/Adapters/Azure", swiftSettings: strictSettings),
+        // 1Password Connect: the store type is declared (so its Commands file loads and `plan` names
+        // what is missing); its executor is still to come.
         .target(name: "AegisOnePassword", dependencies: ["AegisCore"], path: "Sources/Adapters/OnePassword", swiftSettings: strictSettings),
+        // Entra ID client secrets (Graph addPassword / removePassword) stored in Azure Key Vault,
+        // with the bot's own identity by the azure-identity conventions.
+        .target(
+            name: "AegisAzure",
+            dependencies: [
+                "AegisCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Sources/Adapters/Azure",
+            swiftSettings: strictSettings
+        ),
         // Every adapter module of this build, one line each: the type catalog and the production wiring.
         .target(
             name: "AegisAdapters",
@@ -425,7 +438,7 @@ let package = Package(
         .testTarget(
             name: "AegisProductionTests",
             dependencies: [
-                "AegisApp", "AegisCore", "AegisAWS", "AegisOkta", "AegisPostgres", "AegisRedis", "AegisKubernetes",
+                "AegisApp", "AegisCore", "AegisAWS", "AegisOkta", "AegisPostgres", "AegisRedis", "AegisKubernetes", "AegisAzure",
                 "AegisTestServers", "KubernetesFake", "AegisAPIFake", "SlackFake", "SlackWebAPI", "SlackSocketMode",
                 "AegisSlackTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -441,7 +454,7 @@ let package = Package(
         .testTarget(
             name: "AegisProviderTests",
             dependencies: [
-                "AegisOkta", "AegisOpenAI", "AegisAnthropic", "AegisCore", "AegisTestServers",
+                "AegisOkta", "AegisOpenAI", "AegisAnthropic", "AegisAzure", "AegisCore", "AegisTestServers",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
