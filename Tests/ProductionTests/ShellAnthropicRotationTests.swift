@@ -99,6 +99,7 @@ struct ShellAnthropicRotationTests {
                                                                environment: scenario.environment(["ANTHROPIC_BASE_URL": anthropic.url]))
                 let text = missing.stdout + missing.stderr
                 #expect(text.contains("Not ready here"), "\(text)")
+                #expect(missing.status == 5, "plan exits 5 when it cannot run here")
                 let reasons = text.components(separatedBy: "Not ready here:").last?.split(separator: "\n").filter { $0.hasPrefix("  - ") } ?? []
                 #expect(reasons.count == 1 && reasons.allSatisfy { $0.contains("ANTHROPIC_ADMIN_KEY is not set") }, "\(reasons)")
             }

@@ -150,6 +150,7 @@ struct ShellOpenAIRotationTests {
                 let missing = try await scenario.workspace.run(["plan", "openai-api-key"], environment: scenario.environment(without))
                 let text = missing.stdout + missing.stderr
                 #expect(text.contains("Not ready here"), "\(text)")
+                #expect(missing.status == 5, "plan exits 5 when it cannot run here")
                 let reasons = text.components(separatedBy: "Not ready here:").last?.split(separator: "\n").filter { $0.hasPrefix("  - ") } ?? []
                 #expect(!reasons.isEmpty && reasons.allSatisfy { $0.contains("OPENAI_ADMIN_KEY is not set") }, "\(reasons)")
                 #expect(!text.contains(setup.admin))

@@ -60,7 +60,7 @@ public enum InventoryMessages {
         lines.append("Checks: " + (plan.checks.isEmpty ? "none" : plan.checks.map(\.title).joined(separator: "; ")))
         lines.append("Grace: " + (plan.grace.map(DurationText.format) ?? "none"))
         lines.append("Escalation: \(definition.escalation)")
-        if !missing.isEmpty { lines.append("Not ready here (exit code 5):\n" + missing.map { "  - \($0)" }.joined(separator: "\n")) }
+        if !missing.isEmpty { lines.append("Not ready here:\n" + missing.map { "  - \($0)" }.joined(separator: "\n")) }
         return lines.joined(separator: "\n")
     }
 }
