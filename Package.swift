@@ -141,12 +141,26 @@ let package = Package(
             path: "Sources/Adapters/Kubernetes",
             swiftSettings: strictSettings
         ),
+        // The HTTP loop the token-authenticated provider APIs share: per-call timeout, 429 waits by
+        // each provider's own header, https (or loopback http) only.
+        .target(
+            name: "AegisProviderHTTP",
+            dependencies: [
+                "AegisCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Adapters/ProviderHTTP",
+            swiftSettings: strictSettings
+        ),
         // Okta: API tokens (checked with users/me, the old one revoked by itself) and service-app
         // key pairs (app JWKS, client-credentials token requests signed with the new key).
         .target(
             name: "AegisOkta",
             dependencies: [
                 "AegisCore",
+                "AegisProviderHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -162,6 +176,7 @@ let package = Package(
             name: "AegisAnthropic",
             dependencies: [
                 "AegisCore",
+                "AegisProviderHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -175,6 +190,7 @@ let package = Package(
             name: "AegisOpenAI",
             dependencies: [
                 "AegisCore",
+                "AegisProviderHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import AegisCore
+import AegisProviderHTTP
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -28,12 +29,7 @@ public struct AnthropicClient: Sendable {
 
     /// A base URL the bot will send keys to: https, or http to a loopback host (tests).
     public static func validatedBase(_ url: URL) throws(AdapterSetupProblem) -> URL {
-        let scheme = url.scheme?.lowercased()
-        let loopback = ["127.0.0.1", "localhost", "::1"].contains(url.host ?? "")
-        guard scheme == "https" || (scheme == "http" && loopback) else {
-            throw AdapterSetupProblem("ANTHROPIC_BASE_URL must be https (http only for a loopback host)")
-        }
-        return url
+        try ProviderHTTP.validatedBase(url, setting: "ANTHROPIC_BASE_URL")
     }
 
     /// `GET /v1/models` with `key`: how many models the first page lists (a refusal throws).
@@ -87,36 +83,18 @@ public struct AnthropicClient: Sendable {
     }
 
     func send(_ method: HTTPMethod, _ path: String, token: SecretValue, operation: String, body: Data? = nil) async throws(AnthropicError) -> Data {
-        var waited = 0
-        while true {
-            var request = HTTPClientRequest(url: base.absoluteString.trimmingSuffix("/") + path)
-            request.method = method
-            request.headers.add(name: "x-api-key", value: token.revealSecretString())
-            request.headers.add(name: "anthropic-version", value: Self.version)
-            request.headers.add(name: "Accept", value: "application/json")
-            if let body {
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.body = .bytes(ByteBuffer(bytes: body))
-            }
-            let response: HTTPClientResponse
-            let collected: ByteBuffer
-            do {
-                response = try await http.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
-                collected = try await response.body.collect(upTo: 4 << 20)
-            } catch {
-                throw AnthropicError(operation: operation, unreachable: error)
-            }
-            let data = Data(collected.readableBytesView)
-            let status = Int(response.status.code)
-            if (200..<300).contains(status) { return data }
-            let failure = AnthropicError(operation: operation, status: status, body: data)
-            if status == 429, waited < 2, let wait = Self.rateLimitWait(response.headers) {
-                waited += 1
-                do { try await Task.sleep(for: wait) } catch { throw failure }
-                continue
-            }
-            throw failure
+        var headers = HTTPHeaders()
+        headers.add(name: "x-api-key", value: token.revealSecretString())
+        headers.add(name: "anthropic-version", value: Self.version)
+        let answer: (status: Int, headers: HTTPHeaders, body: Data)
+        do {
+            answer = try await ProviderHTTP(base: base, http: http, timeout: timeout)
+                .execute(method, path, headers: headers, body: body, rateLimitWait: Self.rateLimitWait)
+        } catch {
+            throw AnthropicError(operation: operation, unreachable: error)
         }
+        guard (200..<300).contains(answer.status) else { throw AnthropicError(operation: operation, status: answer.status, body: answer.body) }
+        return answer.body
     }
 
     /// `retry-after` seconds (1 s when absent); nil when it asks for longer than ``maxRateLimitWait``.
@@ -154,18 +132,5 @@ public struct AnthropicAPIKey: Sendable, Hashable {
         let text = value.revealSecretString()
         guard !prefix.isEmpty, !suffix.isEmpty, text.count > prefix.count + suffix.count else { return false }
         return text.hasPrefix(prefix) && text.hasSuffix(suffix)
-    }
-}
-
-extension String {
-    fileprivate func trimmingSuffix(_ suffix: String) -> String {
-        hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
-    }
-}
-
-extension Duration {
-    fileprivate var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

@@ -1,4 +1,5 @@
 import AegisCore
+import AegisProviderHTTP
 import Foundation
 import NIOHTTP1
 
@@ -6,7 +7,7 @@ import NIOHTTP1
 /// `private_key_jwt` client assertion (no Authorization header).
 extension OktaClient {
     /// `{org}/oauth2/v1/token`: the endpoint a client assertion's `aud` must name.
-    public var tokenURL: String { org.absoluteString.trimmingSuffix("/") + "/oauth2/v1/token" }
+    public var tokenURL: String { ProviderHTTP(base: org, http: http, timeout: timeout).url("/oauth2/v1/token") }
 
     /// Asks for an access token as `clientID`, signed by `key`. Returns the granted scope; the
     /// access token itself is dropped here, so it can reach nothing else.
@@ -23,9 +24,8 @@ extension OktaClient {
             ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
             ("client_assertion", assertion.revealSecretString()),
         ].map { "\($0.0)=\(Self.formEncoded($0.1))" }.joined(separator: "&")
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        let (status, body) = try await execute(.POST, "/oauth2/v1/token", headers: headers, body: Data(form.utf8), operation: operation)
+        let (status, body) = try await execute(.POST, "/oauth2/v1/token", headers: HTTPHeaders(), body: Data(form.utf8),
+                                               contentType: "application/x-www-form-urlencoded", operation: operation)
         guard status == 200 else { throw OktaError(operation: operation, status: status, body: body) }
         let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
         guard object?["access_token"] is String else {

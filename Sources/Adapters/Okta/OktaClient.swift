@@ -1,4 +1,5 @@
 import AegisCore
+import AegisProviderHTTP
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -24,12 +25,7 @@ public struct OktaClient: Sendable {
     /// An org URL the bot will send tokens to: https, or http to a loopback host (tests, a local
     /// stand-in). Anything else would put a token on the wire in clear.
     public static func validatedOrg(_ url: URL) throws(AdapterSetupProblem) -> URL {
-        let scheme = url.scheme?.lowercased()
-        let loopback = ["127.0.0.1", "localhost", "::1"].contains(url.host ?? "")
-        guard scheme == "https" || (scheme == "http" && loopback) else {
-            throw AdapterSetupProblem("OKTA_ORG_URL must be https (http only for a loopback host)")
-        }
-        return url
+        try ProviderHTTP.validatedBase(url, setting: "OKTA_ORG_URL")
     }
 
     /// `GET /api/v1/users/me`: who the token belongs to (the user's login), or the refusal.
@@ -50,40 +46,20 @@ public struct OktaClient: Sendable {
               operation: String) async throws(OktaError) -> Data {
         var headers = HTTPHeaders()
         headers.add(name: "Authorization", value: "SSWS \(token.revealSecretString())")
-        if json != nil { headers.add(name: "Content-Type", value: "application/json") }
         let (status, data) = try await execute(method, path, headers: headers, body: json, operation: operation)
         guard (200..<300).contains(status) else { throw OktaError(operation: operation, status: status, body: data) }
         return data
     }
 
-    /// One call with the rate-limit wait: the status and body of the answer that was not a 429
-    /// Okta let us wait out. Headers may carry credentials, so callers build them and nothing here
-    /// logs them.
+    /// One call with Okta's rate-limit wait: the status and body of the answer.
     func execute(_ method: HTTPMethod, _ path: String, headers: HTTPHeaders, body: Data?,
-                 operation: String) async throws(OktaError) -> (status: Int, body: Data) {
-        var waited = 0
-        while true {
-            var request = HTTPClientRequest(url: org.absoluteString.trimmingSuffix("/") + path)
-            request.method = method
-            request.headers = headers
-            request.headers.add(name: "Accept", value: "application/json")
-            if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-            let response: HTTPClientResponse
-            let collected: ByteBuffer
-            do {
-                response = try await http.execute(request, timeout: .nanoseconds(Int64(timeout.nanoseconds)))
-                collected = try await response.body.collect(upTo: 1 << 20)
-            } catch {
-                throw OktaError(operation: operation, unreachable: error)
-            }
-            let data = Data(collected.readableBytesView)
-            let status = Int(response.status.code)
-            if status == 429, waited < 2, let wait = Self.rateLimitWait(response.headers) {
-                waited += 1
-                do { try await Task.sleep(for: wait) } catch { throw OktaError(operation: operation, status: status, body: data) }
-                continue
-            }
-            return (status, data)
+                 contentType: String = "application/json", operation: String) async throws(OktaError) -> (status: Int, body: Data) {
+        do {
+            let answer = try await ProviderHTTP(base: org, http: http, timeout: timeout)
+                .execute(method, path, headers: headers, body: body, contentType: contentType, rateLimitWait: Self.rateLimitWait)
+            return (answer.status, answer.body)
+        } catch {
+            throw OktaError(operation: operation, unreachable: error)
         }
     }
 
@@ -107,17 +83,7 @@ public struct OktaClient: Sendable {
     }
 }
 
-extension String {
-    func trimmingSuffix(_ suffix: String) -> String {
-        hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
-    }
-}
 
 extension Duration {
-    fileprivate var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
-
     fileprivate var seconds: Int64 { components.seconds }
 }
