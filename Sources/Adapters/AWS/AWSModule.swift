@@ -14,7 +14,7 @@ public enum AWSModule: AdapterModule {
                                   parameters: ParameterSchema(allowed: ["timeout"]), needs: secretsManagerNeeds,
                                   validate: { step, _ throws(ParameterProblem) in try ParameterRules.duration(step, "timeout") }))
         catalog.register(StepType(name: .iamAccessKey, headline: "Create the new IAM access key",
-                                  parameters: ParameterSchema(allowed: ["user", "phase"]), needs: iamNeeds))
+                                  parameters: ParameterSchema(allowed: ["user", "phase"]), needs: iamNeeds, waitsOutGrace: true))
         catalog.register(CheckType(name: .stsCallerIdentity, needs: iamNeeds, title: { _ in "STS GetCallerIdentity with the new key" }))
     }
 

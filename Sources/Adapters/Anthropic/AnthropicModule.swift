@@ -19,7 +19,7 @@ public enum AnthropicModule: AdapterModule {
     public static func declare(into catalog: inout TypeCatalog) {
         catalog.register(StepType(name: .anthropicKeyCheck, headline: "Check the new key with Anthropic (GET /v1/models)", needs: checkNeeds))
         catalog.register(StepType(name: .anthropicKeyRetire, headline: "Set the old key inactive, archived after the grace period (cannot be undone)",
-                                  needs: adminNeeds, irreversible: true,
+                                  needs: adminNeeds, irreversible: true, waitsOutGrace: true,
                                   title: { _, context in
                                       context.leaked
                                           ? "Archive the old Anthropic key at once (leak response: no grace; cannot be undone)"

@@ -17,7 +17,7 @@ public enum EntraModule: AdapterModule {
     public static func declare(into catalog: inout TypeCatalog) {
         catalog.register(StoreType(name: .azureKeyVault, needsContainer: true, needs: vaultNeeds))
         catalog.register(StepType(name: .entraClientSecret, headline: "Entra client secret (Graph addPassword / removePassword)",
-                                  parameters: EntraParameters.schema, needs: identityNeeds, irreversible: false,
+                                  parameters: EntraParameters.schema, needs: identityNeeds, irreversible: false, waitsOutGrace: true,
                                   validate: { step, secret throws(ParameterProblem) in try EntraParameters.validate(step, secret) },
                                   title: { step, context in Self.title(step, context) }))
         catalog.register(CheckType(name: .clientCredentials, needs: identityNeeds, title: { _ in "client-credentials token with the new secret" }))

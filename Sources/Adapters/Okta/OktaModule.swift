@@ -35,7 +35,7 @@ public enum OktaModule: AdapterModule {
                                   parameters: app, needs: adminNeeds,
                                   title: { step, _ in "Add a new key pair to Okta service app \(step.text("app_id") ?? "?") and store its private key" }))
         catalog.register(StepType(name: .oktaAppKeyRetire, headline: "Deactivate and delete the old JWK at Okta (cannot be undone)",
-                                  parameters: app, needs: adminNeeds, irreversible: true,
+                                  parameters: app, needs: adminNeeds, irreversible: true, waitsOutGrace: true,
                                   title: { step, context in
                                       let when = context.leaked ? "now" : context.graceText.map { "after the grace period (\($0))" } ?? "now"
                                       return "Deactivate and delete the old JWK of Okta service app \(step.text("app_id") ?? "?") \(when) (cannot be undone)"

@@ -22,14 +22,14 @@ public enum OpenAIModule: AdapterModule {
     public static func declare(into catalog: inout TypeCatalog) {
         catalog.register(StepType(name: .openAIKeyCheck, headline: "Check the new key with OpenAI (GET /v1/models)", needs: checkNeeds))
         catalog.register(StepType(name: .openAIKeyDelete, headline: "Delete the old key with the Admin API (cannot be undone)",
-                                  parameters: ParameterSchema(required: ["project"]), needs: adminNeeds, irreversible: true,
+                                  parameters: ParameterSchema(required: ["project"]), needs: adminNeeds, irreversible: true, waitsOutGrace: true,
                                   validate: OpenAIKeyDeleteStep.validate,
                                   title: { _, context in
                                       let wait = context.leaked ? "at once (leak response: no grace)" : "after \(context.graceText ?? "the grace period")"
                                       return "Delete the old OpenAI key \(wait) with the Admin API (cannot be undone)"
                                   }))
         catalog.register(StepType(name: .openAIServiceAccountKey, headline: "Mint a new service-account key (returned once)",
-                                  parameters: ParameterSchema(required: ["project", "service_account", "phase"]), needs: adminNeeds,
+                                  parameters: ParameterSchema(required: ["project", "service_account", "phase"]), needs: adminNeeds, waitsOutGrace: true,
                                   validate: OpenAIServiceAccountKeyStep.validate,
                                   title: { step, context in
                                       let account = step.text("service_account") ?? "?"

@@ -22,6 +22,7 @@ public struct PlanBuilder: Sendable {
             PlannedStep(index: index, definition: step, title: catalog.step(step.kind)?.title(step, context) ?? step.kind.rawValue)
         }
         var grace = settings.grace(for: definition)
+        if !definition.steps.contains(where: { catalog.step($0.kind)?.waitsOutGrace == true }) { grace = nil }
         if leaked, grace != nil { grace = .zero }
         return RotationPlan(secretID: definition.id, strategy: definition.strategy, environment: environment.rawValue,
                             steps: steps, checks: definition.checks, grace: grace, leaked: leaked,

@@ -41,7 +41,7 @@ enum CoreTypes {
             StepType(name: .promote, headline: "Promote the new version to current", needs: deployAndCluster,
                      title: { _, context in "Promote the new version to current in \(context.storeName) (old becomes previous)" }),
             StepType(name: .graceCleanup, headline: "Remove the old key after the grace period",
-                     parameters: ParameterSchema(required: ["remove"]), needs: deployAndCluster,
+                     parameters: ParameterSchema(required: ["remove"]), needs: deployAndCluster, waitsOutGrace: true,
                      validate: { _, definition throws(ParameterProblem) in
                          try requireDeploy(definition, "a grace-cleanup step")
                          guard definition.grace != nil else { throw ParameterProblem(key: "kind", "a grace-cleanup step needs 'grace' at the top of the file") }

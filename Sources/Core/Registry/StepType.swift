@@ -18,9 +18,12 @@ public struct StepType: Sendable {
     /// Its effect cannot be undone (a revoked provider key): the loader refuses a strategy that
     /// runs it before a `verify` step.
     public var irreversible: Bool
+    /// It acts after the grace period (a durable timer). A plan whose strategy has no such step
+    /// shows no grace, so an approver is never told of a wait that will not happen.
+    public var waitsOutGrace: Bool
 
     public init(name: StepTypeName, headline: String, parameters: ParameterSchema = ParameterSchema(), needs: String,
-                irreversible: Bool = false,
+                irreversible: Bool = false, waitsOutGrace: Bool = false,
                 validate: @escaping @Sendable (StepDefinition, SecretDefinition) throws(ParameterProblem) -> Void = { _, _ in },
                 title: (@Sendable (StepDefinition, PlanTitleContext) -> String)? = nil) {
         self.name = name
@@ -30,6 +33,7 @@ public struct StepType: Sendable {
         self.validate = validate
         self.title = title ?? { _, _ in headline }
         self.irreversible = irreversible
+        self.waitsOutGrace = waitsOutGrace
     }
 }
 
