@@ -5,8 +5,9 @@ import Testing
 /// Proves each in-repo provider fake speaks its provider's real protocol: the provider's own
 /// official Python SDK (okta, openai, anthropic, azure-identity + azure-keyvault-secrets +
 /// msgraph-sdk) makes every call the bot makes against it, negative cases included
-/// (`Tests/Fakes/python/prove_<provider>.py`; each fact it proves is one `ok:` line).
-@Suite("provider fakes against the providers' official SDKs", .timeLimit(.minutes(5)))
+/// (`Tests/Fakes/python/prove_<provider>.py`; each fact it proves is one `ok:` line). One proof at
+/// a time: four SDK imports at once starve a 2-core machine's other suites of CPU.
+@Suite("provider fakes against the providers' official SDKs", .serialized, .timeLimit(.minutes(8)))
 struct ProviderSDKProofTests {
     /// The facts each proof establishes today; fewer means a proof silently stopped checking.
     static let minimumFacts = ["okta": 40, "openai": 25, "anthropic": 24, "azure": 80]
