@@ -8,7 +8,7 @@ struct OktaTokenCheckStep: StepExecutor {
     let okta: OktaClient
 
     func run(_ context: StepContext) async throws -> String {
-        let token = try await OktaTokenValues.value(context, fact: FactKey.newVersion, role: "new")
+        let token = try await context.storedValue(fact: FactKey.newVersion, role: "new token")
         do {
             let user = try await okta.currentUser(token: token)
             return "Okta accepts the new token (GET /api/v1/users/me as \(user))"
@@ -31,7 +31,7 @@ struct OktaTokenRevokeStep: StepExecutor {
     let okta: OktaClient
 
     func run(_ context: StepContext) async throws -> String {
-        let token = try await OktaTokenValues.value(context, fact: FactKey.oldVersion, role: "old")
+        let token = try await context.storedValue(fact: FactKey.oldVersion, role: "old token")
         let attempted = context.facts[Self.attemptedFact] != nil
         if !attempted { _ = try await context.recordFacts([Self.attemptedFact: "yes"]) }
         do {
@@ -47,15 +47,4 @@ struct OktaTokenRevokeStep: StepExecutor {
     }
 
     func rollback(_ context: StepContext) async throws -> String? { nil }
-}
-
-enum OktaTokenValues {
-    /// The token of the version a fact names, read from the store (the only place it lives).
-    static func value(_ context: StepContext, fact: String, role: String) async throws -> SecretValue {
-        let version = try context.requireFact(fact)
-        guard let value = try await context.store.value(secret: context.definition.storage, versionID: version) else {
-            throw StepError.storeInconsistent("the \(role) token (version \(version)) is missing from \(context.definition.storage.displayName)")
-        }
-        return value
-    }
 }

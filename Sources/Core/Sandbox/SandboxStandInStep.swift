@@ -71,8 +71,9 @@ public struct SandboxStandInStep: StepExecutor {
         let secret = context.definition.storage
         switch try role(context) {
         case .checkNew:
-            let (version, new) = try await value(context, FactKey.newVersion, "new")
-            if let old = try? await value(context, FactKey.oldVersion, "old").value, old.constantTimeEquals(new) {
+            let version = try context.requireFact(FactKey.newVersion)
+            let new = try await context.storedValue(version: version, role: "new credential")
+            if let old = try? await context.storedValue(fact: FactKey.oldVersion, role: "old credential"), old.constantTimeEquals(new) {
                 throw StepError.refused("\(label): that is the credential already in use; make a new one")
             }
             let entry = try await credentials.register(secret: secret, version: version, system: system)
@@ -184,14 +185,6 @@ public struct SandboxStandInStep: StepExecutor {
         facts = try await context.recordFacts([FactKey.newVersion: version, Fact.minted: entry.id])
         try await context.store.putPending(secret: secret, versionID: version, value: value)
         return "\(label): minted new credential \(entry.id), stored as pending version \(version)" + note
-    }
-
-    func value(_ context: StepContext, _ fact: String, _ role: String) async throws -> (version: String, value: SecretValue) {
-        let version = try context.requireFact(fact)
-        guard let value = try await context.store.value(secret: context.definition.storage, versionID: version) else {
-            throw StepError.storeInconsistent("the \(role) credential (version \(version)) is missing from \(context.definition.storage.displayName)")
-        }
-        return (version, value)
     }
 
     static func timerID(_ context: StepContext) -> String { "sandbox-retire-\(context.rotation.id)-\(context.step.name)" }

@@ -48,6 +48,20 @@ public struct StepContext: Sendable {
         return try await recordFacts([FactKey.oldVersion: current.versionID])
     }
 
+    /// The value of `version`, read from the store (the only place a value lives). Missing, the
+    /// store and the rotation's journal disagree; `role` ("old key", "new token") says which.
+    public func storedValue(version: String, role: String) async throws -> SecretValue {
+        guard let value = try await store.value(secret: definition.storage, versionID: version) else {
+            throw StepError.storeInconsistent("the \(role) (version \(version)) is missing from \(definition.storage.displayName)")
+        }
+        return value
+    }
+
+    /// The value of the version the fact `key` names (``FactKey/oldVersion``, ``FactKey/newVersion``).
+    public func storedValue(fact key: String, role: String) async throws -> SecretValue {
+        try await storedValue(version: try requireFact(key), role: role)
+    }
+
     public func requireFact(_ key: String) throws -> String {
         guard let value = rotation.facts[key] else {
             throw StepError.misconfigured("step '\(step.name)' needs '\(key)', which no earlier step recorded")

@@ -9,7 +9,7 @@ struct AnthropicKeyCheckStep: StepExecutor {
     let anthropic: AnthropicClient
 
     func run(_ context: StepContext) async throws -> String {
-        let key = try await AnthropicKeyValues.value(context, fact: FactKey.newVersion, role: "new")
+        let key = try await context.storedValue(fact: FactKey.newVersion, role: "new key")
         do {
             let count = try await anthropic.models(key: key)
             return "Anthropic accepts the new key (GET /v1/models lists \(count) models)"
@@ -24,15 +24,6 @@ struct AnthropicKeyCheckStep: StepExecutor {
 }
 
 enum AnthropicKeyValues {
-    /// The key of the version a fact names, read from the store (the only place it lives).
-    static func value(_ context: StepContext, fact: String, role: String) async throws -> SecretValue {
-        let version = try context.requireFact(fact)
-        guard let value = try await context.store.value(secret: context.definition.storage, versionID: version) else {
-            throw StepError.storeInconsistent("the \(role) key (version \(version)) is missing from \(context.definition.storage.displayName)")
-        }
-        return value
-    }
-
     /// Runs an Admin API call, turning ``AnthropicError`` into the core's `AdapterError`.
     static func call<T>(_ body: () async throws(AnthropicError) -> T) async throws -> T {
         do {

@@ -81,8 +81,8 @@ struct AnthropicKeyRetireStep: StepExecutor {
     /// Recorded, or found by its hint: exactly one key that matches the old value and not the new.
     func oldKeyID(_ context: StepContext) async throws -> String? {
         if let recorded = context.facts[Fact.oldKeyID] { return recorded }
-        let old = try await AnthropicKeyValues.value(context, fact: FactKey.oldVersion, role: "old")
-        let new = try await AnthropicKeyValues.value(context, fact: FactKey.newVersion, role: "new")
+        let old = try await context.storedValue(fact: FactKey.oldVersion, role: "old key")
+        let new = try await context.storedValue(fact: FactKey.newVersion, role: "new key")
         let keys = try await AnthropicKeyValues.call { () throws(AnthropicError) in try await anthropic.apiKeys() }
         let matching = keys.filter { $0.matches(old) && !$0.matches(new) && $0.status != .archived }
         guard matching.count <= 1 else {

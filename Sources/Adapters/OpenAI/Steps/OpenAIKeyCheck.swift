@@ -7,7 +7,7 @@ struct OpenAIKeyCheckStep: StepExecutor {
     let openai: OpenAIClient
 
     func run(_ context: StepContext) async throws -> String {
-        let key = try await OpenAIKeyValues.value(context, fact: FactKey.newVersion, role: "new")
+        let key = try await context.storedValue(fact: FactKey.newVersion, role: "new key")
         do {
             let count = try await openai.models(key: key)
             return "OpenAI accepts the new key (GET /v1/models lists \(count) models)"

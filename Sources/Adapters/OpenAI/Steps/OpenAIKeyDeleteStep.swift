@@ -21,8 +21,8 @@ struct OpenAIKeyDeleteStep: StepExecutor {
         if let recorded = context.facts[Self.oldKeyFact] {
             oldKey = recorded
         } else {
-            let old = try await OpenAIKeyValues.value(context, fact: FactKey.oldVersion, role: "old")
-            let new = try await OpenAIKeyValues.value(context, fact: FactKey.newVersion, role: "new")
+            let old = try await context.storedValue(fact: FactKey.oldVersion, role: "old key")
+            let new = try await context.storedValue(fact: FactKey.newVersion, role: "new key")
             let keys = try await OpenAIKeyValues.call { () throws(OpenAIError) in try await openai.projectKeys(project: project) }
             let matching = keys.filter { $0.matches(old) && !$0.matches(new) }
             guard !matching.isEmpty else {

@@ -1,20 +1,8 @@
 import AegisCore
 import Foundation
 
-/// Reading keys from the store (the only place a key value lives) and the IDs steps need.
+/// The IDs OpenAI steps need, and their error mapping.
 enum OpenAIKeyValues {
-    /// The key of the version a fact names.
-    static func value(_ context: StepContext, fact: String, role: String) async throws -> SecretValue {
-        try await value(context, version: try context.requireFact(fact), role: role)
-    }
-
-    static func value(_ context: StepContext, version: String, role: String) async throws -> SecretValue {
-        guard let value = try await context.store.value(secret: context.definition.storage, versionID: version) else {
-            throw StepError.storeInconsistent("the \(role) key (version \(version)) is missing from \(context.definition.storage.displayName)")
-        }
-        return value
-    }
-
     /// A required ID parameter of the step (`project`, `service_account`), checked at load too.
     static func parameter(_ context: StepContext, _ key: String) throws -> String {
         guard let value = context.step.definition.text(key), !value.isEmpty else {

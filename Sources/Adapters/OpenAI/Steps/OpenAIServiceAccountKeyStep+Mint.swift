@@ -18,7 +18,7 @@ extension OpenAIServiceAccountKeyStep {
             return "the new key \(facts[Fact.newKeyID] ?? "?") of \(account) is already stored as version \(version)"
         }
         guard let oldVersion = facts[FactKey.oldVersion] else { throw StepError.storeInconsistent("no old version recorded") }
-        let oldValue = try await OpenAIKeyValues.value(context, version: oldVersion, role: "old")
+        let oldValue = try await context.storedValue(version: oldVersion, role: "old key")
 
         var keys = try await accountKeys(project: project, account: account)
         var note = ""
