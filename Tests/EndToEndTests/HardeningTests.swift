@@ -136,12 +136,13 @@ struct HardeningTests {
     func busyStateStore() async throws {
         let workspace = try Workspace()
         _ = try await shell(workspace, ["/rotate jwt busy test"], environment: ["AEGIS_JWT_GRACE": "1h"])
-        // The restart says when it starts and takes 8 s; meanwhile another writer takes the
-        // database for 25 s, so the write after the restart outlasts the store's 10 s busy timeout
-        // whatever the machine's load (it starts waiting before the lock can have been let go).
+        // The restart says when it starts and lasts until another writer holds the database
+        // (for 25 s; the restart gives up waiting after 60 s), so the write after the restart
+        // outlasts the store's 10 s busy timeout however slowly that writer starts.
         let restarting = workspace.folder.appendingPathComponent("restarting")
-        let shell = try workspace.start(["shell"], environment: ["AEGIS_JWT_GRACE": "1h",
-                                                                 "AEGIS_LOCAL_RESTART_COMMAND": "touch \(restarting.path); sleep 8"])
+        let locked = workspace.folder.appendingPathComponent("locked")
+        let restart = "touch \(restarting.path); i=0; while [ ! -f \(locked.path) ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done"
+        let shell = try workspace.start(["shell"], environment: ["AEGIS_JWT_GRACE": "1h", "AEGIS_LOCAL_RESTART_COMMAND": restart])
         try await shell.waitForOutput("Type /help.")
         shell.send("/as carol")
         shell.send("approve R-1")
@@ -149,6 +150,7 @@ struct HardeningTests {
         // The other writer is its own process (Python's sqlite3), so no thread of this one sleeps.
         let holder = try TestProcess.python(["-c", Self.lockHolder, workspace.stateFile.path, "25"], mergeOutput: true)
         try await holder.waitForOutput("locked", timeout: .seconds(30))
+        FileManager.default.createFile(atPath: locked.path, contents: nil)
         shell.send("/wait")
         shell.closeInput()
         #expect(try await shell.waitForExit(timeout: .seconds(120)) == 0, "\(shell.outputTail)")

@@ -20,7 +20,9 @@ public final class SocketModeStats: Sendable {
     private let ackLatency = Metrics.Timer(label: "aegis_slack_ack_latency_seconds")
     private let reconnectCount = Counter(label: "aegis_slack_reconnects_total")
     private let duplicateCount = Counter(label: "aegis_slack_duplicate_envelopes_total")
-    private let connectionsGauge = Gauge(label: "aegis_slack_connections")
+    /// Moved up and down, never set: several Socket Mode clients in one process (connection
+    /// slots, the test suite's bots) add up instead of overwriting each other's count.
+    private let connections = Meter(label: "aegis_slack_connections")
 
     /// Creates the metric handles from the process's metrics system: bootstrap it first.
     public init() {}
@@ -56,7 +58,18 @@ public final class SocketModeStats: Sendable {
         state.withLock { $0.duplicatesIgnored += 1 }
     }
 
-    func connectionUp() { connectionsGauge.record(state.withLock { $0.connected += 1; return $0.connected }) }
-    func connectionDown() { connectionsGauge.record(state.withLock { $0.connected = max(0, $0.connected - 1); return $0.connected }) }
+    func connectionUp() {
+        state.withLock { $0.connected += 1 }
+        connections.increment()
+    }
+
+    func connectionDown() {
+        let wasUp = state.withLock { state -> Bool in
+            guard state.connected > 0 else { return false }
+            state.connected -= 1
+            return true
+        }
+        if wasUp { connections.decrement() }
+    }
 
 }
