@@ -1,27 +1,52 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A free TCP port on 127.0.0.1: bind a socket to port 0 and read back the port the kernel chose.
+/// A TCP port on 127.0.0.1 that is free now and that no other caller in this process gets.
+///
+/// Servers a test starts (moto, redis-server, PostgreSQL) are told their port on the command line
+/// and bind it a second or so later. A port the kernel picks for `bind(0)` comes from the
+/// ephemeral range, which every outgoing connection of the test process also draws its local port
+/// from; with hundreds of connections open, one of them took such a port before the server bound
+/// it, and a test then talked to another test's server. So ports come from below the ephemeral
+/// range (`/proc/sys/net/ipv4/ip_local_port_range`), where the kernel never assigns one, and a
+/// process-wide counter hands each out once.
 public func freeLoopbackPort() throws -> Int {
+    for _ in 0..<TestPortAllocator.span {
+        let port = TestPortAllocator.next()
+        if canBindLoopback(port: port) { return port }
+    }
+    throw ServerError("no free port on 127.0.0.1 in \(TestPortAllocator.range)")
+}
+
+enum TestPortAllocator {
+    /// Below Linux's default ephemeral range (32768–60999) and above the well-known services.
+    static let range = 20000..<32000
+    static var span: Int { range.count }
+    private static let cursor = Mutex<Int>(Int.random(in: 0..<range.count))
+
+    static func next() -> Int {
+        cursor.withLock { offset in
+            defer { offset = (offset + 1) % span }
+            return range.lowerBound + offset
+        }
+    }
+}
+
+private func canBindLoopback(port: Int) -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw ServerError("socket() failed") }
+    guard fd >= 0 else { return false }
     defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     let bound = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
-    guard bound == 0 else { throw ServerError("bind() failed") }
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let named = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    guard named == 0 else { throw ServerError("getsockname() failed") }
-    return Int(UInt16(bigEndian: address.sin_port))
+    return bound == 0
 }
 
 /// The first of `candidates` that exists and is executable, searching PATH for bare names.

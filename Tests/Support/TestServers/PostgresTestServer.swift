@@ -43,7 +43,6 @@ public final class PostgresTestServer: Sendable {
         let passwordFile = folder.appendingPathComponent("pwfile")
         try Data(adminPassword.revealSecretBytes()).write(to: passwordFile)
         if asRoot { try await runProgram(executable("chown", extraFolders: ["/bin", "/usr/bin"]) ?? "/bin/chown", ["postgres:postgres", passwordFile.path]) }
-        let port = try freeLoopbackPort()
         let data = folder.appendingPathComponent("data").path
 
         func asPostgres(_ program: String, _ arguments: [String]) async throws {
@@ -57,8 +56,21 @@ public final class PostgresTestServer: Sendable {
         try await asPostgres(initdb, ["-D", data, "-U", "postgres", "--pwfile=\(passwordFile.path)", "--auth-local=trust",
                                 "--auth-host=scram-sha-256", "-E", "UTF8", "--no-locale"])
         try? FileManager.default.removeItem(at: passwordFile)
-        try await asPostgres(pgCtl, ["-D", data, "-l", folder.appendingPathComponent("pg.log").path,
-                               "-o", "-p \(port) -k \(folder.path) -c listen_addresses=127.0.0.1 -c log_statement=all", "-w", "start"])
+        // A port can still be taken by a process outside this test run between the check and the
+        // postmaster's bind; the postmaster then exits at once, so try a new port (three times).
+        var port = 0
+        for attempt in 1...3 {
+            port = try freeLoopbackPort()
+            do {
+                try await asPostgres(pgCtl, ["-D", data, "-l", folder.appendingPathComponent("pg.log").path, "-t", "90",
+                                       "-o", "-p \(port) -k \(folder.path) -c listen_addresses=127.0.0.1 -c log_statement=all",
+                                       "-w", "start"])
+                break
+            } catch let error where attempt < 3 {
+                let log = (try? String(contentsOf: folder.appendingPathComponent("pg.log"), encoding: .utf8)) ?? ""
+                guard log.contains("could not bind") || log.contains("already in use") else { throw error }
+            }
+        }
         let pidText = try String(contentsOfFile: data + "/postmaster.pid", encoding: .utf8)
         let pid = pid_t(pidText.split(separator: "\n").first.map(String.init) ?? "") ?? 0
         let server = PostgresTestServer(port: port, folder: folder, pid: pid, adminPassword: adminPassword)
