@@ -269,7 +269,8 @@ let package = Package(
         // The Slack front end of the chat layer: Block Kit rendering, envelopes → commands, approvers.
         .target(
             name: "AegisSlack",
-            dependencies: ["AegisChat", "AegisCore", "SlackWebAPI", "SlackSocketMode"],
+            dependencies: ["AegisChat", "AegisCore", "SlackWebAPI", "SlackSocketMode",
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             path: "Sources/Chat/Slack",
             swiftSettings: strictSettings
         ),

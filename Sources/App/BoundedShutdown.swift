@@ -9,7 +9,8 @@ import UnixSignals
 /// The budget, in order: the Socket Mode sockets close at once (a second for the close
 /// handshake); a running rotation step and a firing timer get `AEGIS_SHUTDOWN_GRACE` (4 s, at
 /// most 6 s) and are then cancelled, which leaves them as a crash would, for the next start; the
-/// adapters' HTTP clients get ``clientCloseLimit``. A service that still has not ended after
+/// Slack outbox gets ``outboxFlushLimit`` to send what is queued; the adapters' HTTP clients get
+/// ``clientCloseLimit``. A service that still has not ended after
 /// ``gracefulLimit`` is cancelled. The executable adds a last resort (``armExitBackstop()``): if
 /// the process is still there ``backstop`` after the signal, it exits with status 70, which crash
 /// safety covers. That backstop is not in the service group (whose own cancellation limit is a
@@ -18,6 +19,8 @@ import UnixSignals
 public enum BoundedShutdown {
     public static let gracefulLimit: Duration = .seconds(7)
     public static let clientCloseLimit: Duration = .seconds(1)
+    /// After the engine stopped, how long the Slack outbox may still send what it holds.
+    public static let outboxFlushLimit: Duration = .milliseconds(1_500)
     public static let backstop: Duration = .milliseconds(9_500)
     public static let backstopExitStatus: Int32 = 70
 

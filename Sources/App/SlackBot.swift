@@ -21,6 +21,8 @@ public struct SlackBot: Sendable {
     public let web: SlackWebClient
     let scheduler: TimerScheduler
     let presenter: ChatPresenter
+    /// The bot's channel messages, paced and in order (``SlackOutbox``).
+    public let outbox: SlackOutbox
     let logger: Logger
     let operations: OperationsEndpoints.Address?
     let registry: PrometheusCollectorRegistry
@@ -43,7 +45,12 @@ public struct SlackBot: Sendable {
         let web = SlackWebClient(http: .shared, baseURL: configuration.string("SLACK_API_URL") ?? "https://slack.com/api/",
                                  token: botToken, logger: logger)
         let channels = SlackChannelDirectory(api: web)
-        let transport = SlackTransport(api: web, channels: channels)
+        // Every channel message goes through the outbox, at Slack's pace; the outbox holds a
+        // channel's method on a 429 itself, so its client reports 429s instead of waiting them out.
+        let pace = try configuration.duration("AEGIS_SLACK_PACE", default: SlackPacing.slack.postInterval)
+        let outbox = SlackOutbox(inner: SlackTransport(api: web.reportingRateLimits(), channels: channels),
+                                 pacing: .scaled(postInterval: pace), flushLimit: BoundedShutdown.outboxFlushLimit, logger: logger)
+        let transport = outbox
         let presenter = ChatPresenter(transport: transport, approverChannel: configuration.approverChannel,
                                       escalationChannel: configuration.escalationChannel, logger: logger)
         let approvers = SlackApproverDirectory(api: web, channels: channels, channel: configuration.approverChannel)
@@ -57,8 +64,8 @@ public struct SlackBot: Sendable {
                                       handler: router, logger: logger)
         let scheduler = TimerScheduler(state: context.state, engine: context.engine, pollInterval: context.settings.timerPollInterval,
                                        shutdownGrace: context.settings.shutdownGrace, logger: logger)
-        return SlackBot(context: context, socket: socket, web: web, scheduler: scheduler, presenter: presenter, logger: logger,
-                        operations: operations, registry: registry)
+        return SlackBot(context: context, socket: socket, web: web, scheduler: scheduler, presenter: presenter, outbox: outbox,
+                        logger: logger, operations: operations, registry: registry)
     }
 
     /// Points the process's swift-metrics at Prometheus (once per process; later calls do nothing).
@@ -103,14 +110,21 @@ public struct SlackBot: Sendable {
 
     func runServices() async throws {
         await presenter.connect(context.engine)
+        let state = context.state
+        await outbox.setLossHandler { loss in
+            var details = ["channel": loss.channel, "reason": loss.reason.rawValue, "posts": "\(loss.posts)", "updates": "\(loss.updates)"]
+            details["problem"] = loss.problem
+            _ = try? await state.appendAudit(AuditEntry(actor: "aegis-rotate", action: "chat.undelivered", details: details))
+        }
         try await context.state.releaseOrphanedClaims()
         _ = try await context.seedSandbox()
         let identity = try await web.authTest()
         logger.notice("aegis-rotate bot starting", metadata: ["slack.bot_user": "\(identity.userID)", "aegis.env": "\(context.environment.rawValue)"])
         // Shut down in reverse: operations endpoints, then the sockets (no new envelopes), then the
-        // engine and the timers together.
+        // engine and the timers together, then the outbox flushes what they said.
         let group = ServiceGroup(configuration: BoundedShutdown.configuration(
-            services: [.init(service: ConcurrentServices([context.engine, scheduler])), .init(service: socket)] + operationsServices(),
+            services: [.init(service: outbox), .init(service: ConcurrentServices([context.engine, scheduler])), .init(service: socket)]
+                + operationsServices(),
             logger: logger))
         try await group.run()
     }

@@ -35,8 +35,11 @@ struct SlackFlowTests {
             }
             try await harness.waitForThread(request, containing: "Verification after rotation (R-1): passed")
             try await harness.waitForThread(request, containing: "R-1 completed")
+            // The checklist is updated in place with its latest state at most once a second, so its
+            // last update can come after the last thread line.
+            try await fake.waitUntil("the checklist's final state") { _ in await harness.current(request).allText.contains("✓ 6/6") }
             let updated = await harness.current(request)
-            #expect(updated.updates >= 6, "checklist updated in place \(updated.updates) times")
+            #expect(updated.updates >= 1, "checklist updated in place")
             #expect(updated.buttons.isEmpty)
             #expect(updated.allText.contains("✓ 6/6"))
             try await harness.waitForThread(request, containing: "Grace period over for R-1: removed jwt.previous_signing_key", timeout: .seconds(60))

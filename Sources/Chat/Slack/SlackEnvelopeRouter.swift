@@ -15,11 +15,11 @@ public struct SlackEnvelopeRouter: SocketModeHandler {
 
     let handler: CommandHandler
     let engine: RotationEngine
-    let transport: SlackTransport
+    let transport: any ChatTransport
     let api: SlackWebClient
     let logger: Logger
 
-    public init(handler: CommandHandler, engine: RotationEngine, transport: SlackTransport, api: SlackWebClient, logger: Logger) {
+    public init(handler: CommandHandler, engine: RotationEngine, transport: any ChatTransport, api: SlackWebClient, logger: Logger) {
         self.handler = handler
         self.engine = engine
         self.transport = transport

@@ -29,7 +29,7 @@ public struct RotationSettings: Sendable {
         escalationChannel: String = "platform-support",
         stepAttempts: Int = 3,
         retryBaseDelay: Duration = .seconds(1),
-        timerPollInterval: Duration = .seconds(1),
+        timerPollInterval: Duration = .seconds(30),
         dueCheckInterval: Duration = .seconds(86_400),
         shutdownGrace: Duration = .seconds(4)
     ) {

@@ -40,6 +40,11 @@ public protocol StateStore: Sendable {
     /// Puts a timer back to pending at a later time (after a failure).
     func rescheduleTimer(id: String, dueAt: Date, note: String?) async throws
     func timers(rotationID: String) async throws -> [TimerRecord]
+    /// When the earliest pending timer is due, or nil when none is pending.
+    func nextTimerDue() async throws -> Date?
+    /// Signalled whenever this process schedules, reschedules or releases a timer, so the
+    /// scheduler sleeps until the next due time instead of polling.
+    var timerChanges: WakeSignal { get }
     func pendingTimers(kind: TimerKind) async throws -> [TimerRecord]
 
     @discardableResult

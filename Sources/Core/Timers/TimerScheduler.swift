@@ -2,12 +2,17 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Polls the state store for due timers and fires them through the engine. Timers live in the
-/// state store, so one due while the bot was down fires right after it starts.
+/// Fires due timers through the engine. Timers live in the state store, so one due while the bot
+/// was down fires right after it starts.
+///
+/// Between rounds the scheduler sleeps until the earliest pending timer is due, or until this
+/// process schedules a new one (``StateStore/timerChanges``), or until graceful shutdown, instead
+/// of polling. `longestSleep` (`AEGIS_TIMER_POLL`) bounds a sleep anyway, so a timer another
+/// process wrote, or a wall-clock jump, is seen within it.
 public struct TimerScheduler: Service {
     let state: any StateStore
     let engine: RotationEngine
-    let pollInterval: Duration
+    let longestSleep: Duration
     let shutdownGrace: Duration
     let logger: Logger
 
@@ -15,23 +20,34 @@ public struct TimerScheduler: Service {
                 logger: Logger) {
         self.state = state
         self.engine = engine
-        self.pollInterval = pollInterval
+        self.longestSleep = pollInterval
         self.shutdownGrace = shutdownGrace
         self.logger = logger
     }
 
-    /// Polls until graceful shutdown. The wait between polls ends at once on shutdown; a timer
+    /// Runs until graceful shutdown. The sleep between rounds ends at once on shutdown; a timer
     /// that is firing gets the shutdown grace and is then cancelled (it stays claimed and is
     /// released for the next start by ``StateStore/releaseOrphanedClaims()``).
     public func run() async throws {
         try await engine.scheduleDueCheckIfNeeded()
-        let pollInterval = self.pollInterval
         await ShutdownGrace.run(grace: shutdownGrace) {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 await self.fireDueTimers()
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) }
+                let wakeAt = await self.nextWake()
+                await cancelWhenGracefulShutdown { await self.state.timerChanges.wait(until: wakeAt) }
             }
         }
+    }
+
+    /// The earliest pending timer's due time, at most `longestSleep` from now and at least 50 ms
+    /// (a due timer that could not be fired, e.g. while the store is down, is not retried in a
+    /// tight loop).
+    func nextWake() async -> ContinuousClock.Instant {
+        let now = ContinuousClock.now
+        let latest = now + longestSleep
+        guard let due = try? await state.nextTimerDue() else { return latest }
+        let seconds = max(0.05, due.timeIntervalSinceNow)
+        return min(latest, now + .milliseconds(Int64(seconds * 1_000)))
     }
 
     /// Fires every timer due now. A failing timer is retried a minute later.

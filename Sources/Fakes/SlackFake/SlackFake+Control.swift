@@ -113,6 +113,9 @@ extension SlackFake {
     }
 
     /// The next `count` `apps.connections.open` calls answer `internal_error`.
+    /// Enforces Slack's rate limits from now on (nil switches them off again).
+    public func enforceLimits(_ limits: SlackFakeLimits?) async { await state.setLimits(limits) }
+
     public func failConnectionsOpen(times count: Int) async { await state.setFailConnectionsOpen(count) }
 
     /// The next `count` acks are ignored, so those envelopes are redelivered.
@@ -178,6 +181,7 @@ extension SlackFakeState {
     func setPageSize(_ size: Int) { pageSize = max(1, size) }
     func setRateLimit(_ method: String, _ times: Int, _ seconds: Int) { rateLimits[method] = (times, seconds) }
     func setFailConnectionsOpen(_ count: Int) { failConnectionsOpen = count }
+    func setLimits(_ limits: SlackFakeLimits?) { limiter = limits.map(SlackFakeLimiter.init) }
     func setLoseAcks(_ count: Int) { loseAcks = count }
     func forgetSockets() { sockets = [:] }
     func forget() {

@@ -30,6 +30,7 @@ actor SlackFakeState {
     var failConnectionsOpen = 0
     var rateLimits: [String: (times: Int, retryAfter: Int)] = [:]
     var rateLimited: [String: Int] = [:]
+    var limiter: SlackFakeLimiter?
     var sockets: [Int: Socket] = [:]
     var nextSocket = 0
     var roundRobin = 0

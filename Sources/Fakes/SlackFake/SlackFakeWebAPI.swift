@@ -2,7 +2,8 @@ import Foundation
 import SlackWebAPI
 
 /// The Web API methods, answered the way Slack answers them: HTTP 200 with `ok`, Slack's error
-/// codes, cursor pagination, 429 with `Retry-After` when a fault is injected.
+/// codes, cursor pagination, 429 with `Retry-After` when a fault is injected or, with
+/// ``SlackFakeLimits`` on, when a call is over Slack's limits.
 extension SlackFakeState {
     struct Reply {
         var status: Int = 200
@@ -20,6 +21,10 @@ extension SlackFakeState {
             rateLimits[method] = limit
             rateLimited[method, default: 0] += 1
             return Reply(status: 429, retryAfter: limit.retryAfter, body: ["ok": false, "error": "ratelimited"])
+        }
+        if tokenKind == "xoxb", let retryAfter = limiter?.admit(method: method, channel: channelID(body["channel"]?.string ?? "") ?? "") {
+            rateLimited[method, default: 0] += 1
+            return Reply(status: 429, retryAfter: retryAfter, body: ["ok": false, "error": "ratelimited"])
         }
         if method == "apps.connections.open" {
             guard tokenKind == "xapp" else { return Self.error("invalid_auth") }

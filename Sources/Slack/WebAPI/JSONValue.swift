@@ -52,13 +52,15 @@ public enum JSONValue: Sendable, Hashable, Codable {
     }
 
     /// Maps JSONSerialization's objects. Booleans arrive as NSNumber with objCType `c`.
+    /// Containers are tested before `NSNumber`: an `as NSNumber` test on a dictionary bridges
+    /// the whole dictionary first, which made this the largest cost of parsing a frame.
     init(foundation value: Any) {
         switch value {
         case let string as String: self = .string(string)
+        case let object as [String: Any]: self = .object(object.mapValues(JSONValue.init(foundation:)))
+        case let array as [Any]: self = .array(array.map(JSONValue.init(foundation:)))
         case let number as NSNumber:
             self = String(cString: number.objCType) == "c" ? .bool(number.boolValue) : .number(number.doubleValue)
-        case let array as [Any]: self = .array(array.map(JSONValue.init(foundation:)))
-        case let object as [String: Any]: self = .object(object.mapValues(JSONValue.init(foundation:)))
         default: self = .null
         }
     }

@@ -16,10 +16,13 @@ public struct SlackAPIError: Error, Sendable, CustomStringConvertible, Equatable
 
     public var method: String
     public var kind: Kind
+    /// For a 429: the seconds Slack's `Retry-After` asked for.
+    public var retryAfter: Double?
 
-    public init(method: String, kind: Kind) {
+    public init(method: String, kind: Kind, retryAfter: Double? = nil) {
         self.method = method
         self.kind = kind
+        self.retryAfter = retryAfter
     }
 
     public var code: String? { if case .slack(let code) = kind { code } else { nil } }

@@ -18,17 +18,28 @@ public struct SlackWebClient: Sendable {
     let logger: Logger
     let timeout: TimeAmount
     let maxRateLimitRetries: Int
+    /// Set for callers that pace themselves (the Slack outbox): a 429 is thrown at once with its
+    /// `Retry-After`, and the method-wide gate is neither waited on nor closed, so one channel's
+    /// limit does not hold another channel's messages.
+    let reportsRateLimits: Bool
     public let stats: SlackAPIStats
 
     public init(http: HTTPClient, baseURL: String, token: SecretValue, logger: Logger,
                 timeout: Duration = .seconds(15), maxRateLimitRetries: Int = 8, stats: SlackAPIStats = SlackAPIStats()) {
+        self.init(http: http, baseURL: baseURL, token: token, gate: RateLimitGate(), logger: logger, timeout: timeout,
+                  maxRateLimitRetries: maxRateLimitRetries, reportsRateLimits: false, stats: stats)
+    }
+
+    init(http: HTTPClient, baseURL: String, token: SecretValue, gate: RateLimitGate, logger: Logger, timeout: Duration,
+         maxRateLimitRetries: Int, reportsRateLimits: Bool, stats: SlackAPIStats) {
         self.http = http
         self.baseURL = baseURL.hasSuffix("/") ? baseURL : baseURL + "/"
         self.token = token
-        self.gate = RateLimitGate()
+        self.gate = gate
         self.logger = logger
         self.timeout = .milliseconds(timeout.milliseconds)
         self.maxRateLimitRetries = maxRateLimitRetries
+        self.reportsRateLimits = reportsRateLimits
         self.stats = stats
     }
 
@@ -36,6 +47,14 @@ public struct SlackWebClient: Sendable {
     public func with(token: SecretValue) -> SlackWebClient {
         SlackWebClient(http: http, baseURL: baseURL, token: token, logger: logger, timeout: .milliseconds(timeout.nanoseconds / 1_000_000),
                        maxRateLimitRetries: maxRateLimitRetries, stats: stats)
+    }
+
+    /// The same client for a caller that paces itself: a 429 is thrown at once as
+    /// ``SlackAPIError/Kind/rateLimited`` with `retryAfter` set.
+    public func reportingRateLimits() -> SlackWebClient {
+        SlackWebClient(http: http, baseURL: baseURL, token: token, gate: gate, logger: logger,
+                       timeout: .milliseconds(timeout.nanoseconds / 1_000_000), maxRateLimitRetries: 0, reportsRateLimits: true,
+                       stats: stats)
     }
 
     public enum Body: Sendable {
@@ -47,7 +66,7 @@ public struct SlackWebClient: Sendable {
     public func call(_ method: String, _ body: Body) async throws -> JSONValue {
         var rateLimited = 0
         while true {
-            try await gate.waitIfBlocked(method)
+            if !reportsRateLimits { try await gate.waitIfBlocked(method) }
             var request = HTTPClientRequest(url: baseURL + method)
             request.method = .POST
             request.headers.add(name: "Authorization", value: "Bearer \(token.revealSecretString())")
@@ -71,8 +90,10 @@ public struct SlackWebClient: Sendable {
             if response.status == .tooManyRequests {
                 rateLimited += 1
                 await stats.record(method: method, rateLimited: true, failed: false)
-                guard rateLimited <= maxRateLimitRetries else { throw SlackAPIError(method: method, kind: .rateLimited) }
                 let retryAfter = Double(response.headers.first(name: "Retry-After") ?? "1") ?? 1
+                guard rateLimited <= maxRateLimitRetries else {
+                    throw SlackAPIError(method: method, kind: .rateLimited, retryAfter: retryAfter)
+                }
                 logger.warning("Slack rate limit", metadata: ["slack.method": "\(method)", "retry_after_s": "\(retryAfter)"])
                 await gate.block(method, for: retryAfter)
                 continue

@@ -11,6 +11,7 @@ public final class SQLiteStateStore: StateStore {
     public let path: String?
     /// Seals every audit record (HMAC chain, ``AuditChain``).
     public let auditKey: AuditKey
+    public let timerChanges = WakeSignal()
 
     /// Opens (and with `createIfMissing`, creates) the state file. Read-only CLI commands pass
     /// false: a missing file is then an error, not a new empty store.
@@ -141,6 +142,13 @@ public final class SQLiteStateStore: StateStore {
                            arguments: [timer.id, timer.kind.rawValue, timer.rotationID, timer.dueAt.timeIntervalSince1970,
                                        timer.status.rawValue, try self.encode(timer)])
         }
+        timerChanges.signal()
+    }
+
+    public func nextTimerDue() async throws -> Date? {
+        try await pool.read { db in
+            try Double.fetchOne(db, sql: "SELECT MIN(due_at) FROM timer WHERE status = 'pending'").map(Date.init(timeIntervalSince1970:))
+        }
     }
 
     public func dueTimers(now: Date) async throws -> [TimerRecord] {
@@ -167,6 +175,7 @@ public final class SQLiteStateStore: StateStore {
             timer.note = note
             return true
         }
+        timerChanges.signal()
     }
 
     public func rescheduleTimer(id: String, dueAt: Date, note: String?) async throws {
@@ -189,6 +198,7 @@ public final class SQLiteStateStore: StateStore {
                 return true
             }
         }
+        timerChanges.signal()
     }
 
     func mutateTimer(id: String, _ change: @Sendable (inout TimerRecord) -> Bool) async throws -> Bool {

@@ -59,7 +59,7 @@ public struct SlackHarness: Sendable {
             "SLACK_APP_TOKEN": "xapp-1-A0AEGIS-test", "SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_API_URL": fake.apiURL,
             "AEGIS_ENV": "local", "AEGIS_STATE_URL": "sqlite://\(folder.path)/state.sqlite", "AEGIS_COMMANDS_DIR": commands.path,
             "AEGIS_LOCAL_DIR": folder.appendingPathComponent("local").path, "AEGIS_JWT_GRACE": "1h", "AEGIS_TIMER_POLL": "100ms",
-            "AEGIS_RETRY_BASE": "10ms", "AEGIS_OPS_ADDRESS": "127.0.0.1:0"
+            "AEGIS_RETRY_BASE": "10ms", "AEGIS_OPS_ADDRESS": "127.0.0.1:0", "AEGIS_SLACK_PACE": "250ms"
         ]
         for (key, value) in extra { environment[key] = value }
         let configuration = try AegisConfiguration(environment: environment)

@@ -11,6 +11,10 @@ public actor ChatPresenter: RotationEventSink {
     let escalationChannel: String
     var logger: Logger
     var engine: RotationEngine?
+    /// Where each request message of this process's rotations is, as the transport named it when
+    /// it was posted (a queueing transport's provisional reference until the post went out). The
+    /// rotation record learns the chat's own reference only once the message is there.
+    var requestMessages: [String: String] = [:]
 
     public init(transport: any ChatTransport, approverChannel: String, escalationChannel: String, logger: Logger) {
         self.transport = transport
@@ -34,9 +38,18 @@ public actor ChatPresenter: RotationEventSink {
         switch event {
         case .requested(let snapshot):
             let record = snapshot.record
+            let engine = self.engine
+            let logger = self.logger
             let ref = try await transport.post(RotationMessages.request(snapshot, approverGroup: approverChannel),
-                                               channel: record.origin.channel, thread: nil)
-            try await engine?.attachMessage(rotationID: record.id, channel: record.origin.channel, messageRef: ref)
+                                               channel: record.origin.channel, thread: nil) { delivered in
+                do {
+                    try await engine?.attachMessage(rotationID: record.id, channel: record.origin.channel, messageRef: delivered)
+                } catch {
+                    logger.error("could not record where the request message is", metadata: [
+                        "rotation.id": "\(record.id)", "error": "\(RotationEngine.safeDescription(error))"])
+                }
+            }
+            requestMessages[record.id] = ref
             try await transport.post(RotationMessages.announcement(snapshot, approverGroup: approverChannel), channel: approverChannel, thread: nil)
         case .decided(let snapshot):
             try await updateRequest(snapshot)
@@ -71,14 +84,18 @@ public actor ChatPresenter: RotationEventSink {
         }
     }
 
+    func requestMessage(_ snapshot: RotationSnapshot) -> String? {
+        requestMessages[snapshot.record.id] ?? snapshot.record.origin.messageRef
+    }
+
     func updateRequest(_ snapshot: RotationSnapshot) async throws {
-        guard let ref = snapshot.record.origin.messageRef else { return }
+        guard let ref = requestMessage(snapshot) else { return }
         try await transport.update(RotationMessages.request(snapshot, approverGroup: approverChannel),
                                    channel: snapshot.record.origin.channel, messageRef: ref)
     }
 
     func thread(_ snapshot: RotationSnapshot, _ message: ChatMessage) async throws {
-        try await transport.post(message, channel: snapshot.record.origin.channel, thread: snapshot.record.origin.messageRef)
+        try await transport.post(message, channel: snapshot.record.origin.channel, thread: requestMessage(snapshot))
     }
 
     func escalate(_ escalation: Escalation, _ snapshot: RotationSnapshot) async throws {
