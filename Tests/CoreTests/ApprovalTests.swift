@@ -1,5 +1,6 @@
 import AegisCore
 import AegisStateSQLite
+import AegisTestServers
 import Logging
 import Foundation
 import Testing
@@ -62,6 +63,25 @@ struct ApprovalTests {
         await scheduler.fireDueTimers()
         #expect(try await harness.state.rotation(id: snapshot.record.id)?.status == .expired)
         #expect(await harness.sink.count { if case .decided(let s) = $0 { s.record.status == .expired } else { false } } == 1)
+    }
+
+    @Test("the scheduler wakes for a timer scheduled while it sleeps, not at its next poll an hour later")
+    func schedulerWakesForANewTimer() async throws {
+        let harness = try await EngineHarness(settings: RotationSettings(approvalTTL: .milliseconds(300)))
+        defer { harness.stop() }
+        let scheduler = TimerScheduler(state: harness.state, engine: harness.engine, pollInterval: .seconds(3_600), logger: .init(label: "t"))
+        let running = Task { try await scheduler.run() }
+        // Let the scheduler reach its sleep (it first schedules the due check, then fires what is due).
+        try await waitUntil("the scheduler's due-check timer", timeout: .seconds(10)) {
+            try await !harness.state.pendingTimers(kind: .dueCheck).isEmpty
+        }
+        guard case .created(let snapshot) = try await harness.engine.request(secretName: "jwt", requester: "alice", reason: "",
+                                                                             leaked: false, channel: "ops") else { Issue.record("not created"); return }
+        try await waitUntil("the expiry timer to fire while the scheduler's poll is an hour away", timeout: .seconds(20)) {
+            try await harness.state.rotation(id: snapshot.record.id)?.status == .expired
+        }
+        running.cancel()
+        try await withDeadline(.seconds(10), "the scheduler to end when cancelled") { _ = try await running.value }
     }
 
     @Test("deny and cancel end a request; a second request points at the open one")
