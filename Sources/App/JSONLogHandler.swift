@@ -44,7 +44,9 @@ public struct JSONLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         var object: [String: String] = [
-            "time": ISO8601DateFormatter().string(from: Date()),
+            // A format style, not a new ISO8601DateFormatter per line: the formatter brought ICU's
+            // calendar machinery into every log call (issue 13's profile).
+            "time": Date().formatted(.iso8601),
             "level": event.level.rawValue,
             "logger": label,
             "message": event.message.description,
