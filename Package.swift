@@ -332,7 +332,7 @@ let package = Package(
         // memory for aegis-rotate and for a minimal slack_bolt app. A benchmark, not a test.
         .executableTarget(
             name: "aegis-bench",
-            dependencies: ["SlackFake", "SlackWebAPI"],
+            dependencies: ["AegisCore", "SlackFake", "SlackWebAPI"],
             path: "Benchmarks/SocketModeBench",
             exclude: ["bolt_app.py"],
             swiftSettings: strictSettings

@@ -16,4 +16,13 @@ public struct DueItem: Sendable, Hashable, Codable {
     public var nextDue: Date?
     public var status: Status
     public var note: String?
+
+    public init(secretID: String, every: String, lastRotated: Date? = nil, nextDue: Date? = nil, status: Status, note: String? = nil) {
+        self.secretID = secretID
+        self.every = every
+        self.lastRotated = lastRotated
+        self.nextDue = nextDue
+        self.status = status
+        self.note = note
+    }
 }

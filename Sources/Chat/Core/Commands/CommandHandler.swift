@@ -62,11 +62,11 @@ public struct CommandHandler: Sendable {
     func run(_ command: RotateCommand, argument: String?, user: String) async throws -> CommandReply {
         switch command {
         case .help:
-            return CommandReply(.ephemeral, .plain(InventoryMessages.help(await engine.inventory)))
+            return CommandReply(.ephemeral, .plain(InventoryMessages.chatHelp(await engine.inventory)))
         case .list:
-            return CommandReply(.ephemeral, .plain("```\n\(InventoryMessages.listTable(await engine.inventory))\n```"))
+            return CommandReply(.ephemeral, .plain(InventoryMessages.chatList(await engine.inventory)))
         case .due:
-            return CommandReply(.ephemeral, .plain("```\n\(InventoryMessages.dueTable(await engine.dueReport()))\n```"))
+            return CommandReply(.ephemeral, .plain(InventoryMessages.chatDue(await engine.dueReport())))
         case .status:
             if let id = argument {
                 guard let snapshot = try await engine.snapshot(id: id.uppercased()) else {
