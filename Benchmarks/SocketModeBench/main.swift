@@ -264,8 +264,9 @@ let boltKeptUp = boltBurst.map { $0.acked == $0.sent } ?? false
 say("")
 say("metric                     aegis-rotate   slack_bolt      ratio  target")
 func ratioLine(_ name: String, _ ours: Double, _ theirs: Double, _ ratio: Double, _ target: String, _ met: Bool) {
-    say(String(format: "%-25@  %12.2f  %11.2f  %8.2fx  %@ — %@", name as NSString, ours, theirs, ratio, target as NSString,
-               (ratio.isNaN ? "not measured" : met ? "met" : "not met") as NSString))
+    let numbers = String(format: "%12.2f  %11.2f  %8.2fx", ours, theirs, ratio)
+    say(name.padding(toLength: 25, withPad: " ", startingAt: 0) + "  " + numbers + "  " + target + " — "
+        + (ratio.isNaN ? "not measured" : met ? "met" : "not met"))
 }
 let cpu = (value("aegis-rotate", "500/s", \.subjectMicros), value("slack_bolt", "500/s", \.subjectMicros))
 ratioLine("CPU µs/envelope at 500/s", cpu.0, cpu.1, cpu.1 / cpu.0, "≥ 5x lower", cpu.1 / cpu.0 >= 5)
