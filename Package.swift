@@ -378,7 +378,7 @@ let package = Package(
             name: "AegisSlackTests",
             dependencies: [
                 "AegisApp", "AegisAWS", "AegisCore", "AegisChat", "AegisSlack", "SlackWebAPI", "SlackSocketMode", "SlackFake",
-                "AegisLocalSandbox", "AegisSlackTestSupport",
+                "AegisLocalSandbox", "AegisSlackTestSupport", "AegisTestServers",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),

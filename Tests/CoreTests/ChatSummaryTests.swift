@@ -12,15 +12,10 @@ struct ChatSummaryTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-scale-\(UUID().uuidString)")
         try FileManager.default.copyItem(at: repositoryCommands, to: folder)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let jwt = try String(contentsOf: folder.appendingPathComponent("jwt-signing-key.yaml"), encoding: .utf8)
         let existing = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.count
-        for n in 1...(1_000 - existing) {
-            let id = "generated-secret-with-a-long-name-\(n)"
-            try jwt.replacingOccurrences(of: "id: jwt-signing-key", with: "id: \(id)")
-                .replacingOccurrences(of: "aliases: [jwt]", with: "aliases: [g\(n), generated-\(n)]")
-                .replacingOccurrences(of: "title: JWT signing key", with: "title: Generated \(n)")
-                .write(to: folder.appendingPathComponent("\(id).yaml"), atomically: true, encoding: .utf8)
-        }
+        // Long IDs and two aliases each, so the tables are as wide as real ones get.
+        try GeneratedCommands.write(try GeneratedCommands.jwtCopies(1...(1_000 - existing), id: { "generated-secret-with-a-long-name-\($0)" },
+                                                                   aliases: { ["g\($0)", "generated-\($0)"] }), to: folder)
         return try InventoryLoader.load(directory: folder)
     }
 

@@ -13,17 +13,9 @@ struct InventoryAtScaleTests {
     static func workspace() throws -> Workspace {
         let workspace = try Workspace()
         let commands = workspace.folder.appendingPathComponent("Commands")
-        let jwt = try String(contentsOf: commands.appendingPathComponent("jwt-signing-key.yaml"), encoding: .utf8)
         let existing = try FileManager.default.contentsOfDirectory(atPath: commands.path).filter { $0.hasSuffix(".yaml") }.count
-        for n in 1...(total - existing) {
-            let text = jwt
-                .replacingOccurrences(of: "id: jwt-signing-key", with: "id: scale-jwt-\(n)")
-                .replacingOccurrences(of: "title: JWT signing key", with: "title: Generated JWT \(n)")
-                .replacingOccurrences(of: "aliases: [jwt]", with: "aliases: [scale\(n)]")
-                .replacingOccurrences(of: "name: aegis/jwt-signing-key", with: "name: aegis/scale-jwt-\(n)")
-                .replacingOccurrences(of: "configmap: aegis-config", with: "configmap: scale-config-\(n)")
-            try text.write(to: commands.appendingPathComponent("scale-jwt-\(n).yaml"), atomically: true, encoding: .utf8)
-        }
+        try GeneratedCommands.write(try GeneratedCommands.jwtCopies(1...(total - existing), id: { "scale-jwt-\($0)" }, aliases: { ["scale\($0)"] }),
+                                    to: commands)
         return workspace
     }
 

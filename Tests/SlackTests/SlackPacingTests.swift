@@ -1,4 +1,5 @@
 import AegisSlackTestSupport
+import AegisTestServers
 import Foundation
 import SlackFake
 import SlackWebAPI
@@ -12,19 +13,9 @@ struct SlackPacingTests {
     static let rotations = 10
     static let pace = Duration.milliseconds(100)
 
-    /// Ten copies of the JWT secret, each with its own store entry, configmap and deployment.
+    /// Ten copies of the JWT secret, each with its own store entry and configmap.
     static func commands() throws -> [String: String] {
-        let jwt = try String(contentsOf: repositoryRoot.appendingPathComponent("Commands/jwt-signing-key.yaml"), encoding: .utf8)
-        var files: [String: String] = [:]
-        for n in 1...rotations {
-            files["load-jwt-\(n).yaml"] = jwt
-                .replacingOccurrences(of: "id: jwt-signing-key", with: "id: load-jwt-\(n)")
-                .replacingOccurrences(of: "title: JWT signing key", with: "title: Load JWT \(n)")
-                .replacingOccurrences(of: "aliases: [jwt]", with: "aliases: [load\(n)]")
-                .replacingOccurrences(of: "name: aegis/jwt-signing-key", with: "name: aegis/load-jwt-\(n)")
-                .replacingOccurrences(of: "configmap: aegis-config", with: "configmap: load-config-\(n)")
-        }
-        return files
+        try GeneratedCommands.jwtCopies(1...rotations, id: { "load-jwt-\($0)" }, aliases: { ["load\($0)"] })
     }
 
     @Test("0 429s, every thread complete and in order, final states right, calls per second per channel within the limits")
