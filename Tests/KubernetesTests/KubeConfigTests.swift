@@ -70,6 +70,28 @@ struct KubeConfigTests {
         #expect(error.description.contains("unsupported"))
     }
 
+    /// A path in a kubeconfig is read with the bounded reader: `/dev/zero` used to be read until
+    /// memory ran out, a FIFO until someone wrote to it (found fuzzing `FuzzKubeconfig`).
+    @Test func aCertificatePathToADeviceIsRefusedInsteadOfReadForEver() throws {
+        let yaml = Self.kubeconfig(user: "    token: abc", cluster: "server: https://10.0.0.1:6443\n    certificate-authority: /dev/zero")
+        let error = try #require(throws: KubeConfigError.self) { try KubeConfig.parse(yaml, baseDirectory: "/") }
+        #expect("\(error)".contains("/dev/zero") && "\(error)".contains("not a regular file"))
+    }
+
+    /// `Yams.load` force-unwrapped a mapping key that is not text and crashed the process (found
+    /// by `FuzzKubeconfig`); the kubeconfig reader now walks the nodes itself.
+    @Test func aMappingKeyThatIsNotTextIsAnErrorNotACrash() throws {
+        let yaml = Self.kubeconfig(user: "    token: abc\n    ? [tag, list]\n    : value")
+        let error = try #require(throws: KubeConfigError.self) { try KubeConfig.parse(yaml, baseDirectory: "/") }
+        #expect(error.description.contains("not a plain name"))
+        let numeric = try KubeConfig.parse(Self.kubeconfig(user: "    token: 12345"), baseDirectory: "/")
+        guard case .token(let token) = numeric.credential else {
+            Issue.record("a numeric token was not read as a token")
+            return
+        }
+        #expect(token.revealSecretBytes() == Array("12345".utf8))
+    }
+
     @Test func fromEnvironmentReadsKUBECONFIG() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -49,7 +49,7 @@ struct AzureSettings: Sendable {
             keyVault = try Self.https(setup, "AZURE_KEYVAULT_URL", default: "")
         }
         if let path = setup.string("AZURE_CA_BUNDLE") {
-            guard let data = FileManager.default.contents(atPath: path) else {
+            guard let data = BoundedFile.contents(path) else {
                 throw AdapterSetupProblem("AZURE_CA_BUNDLE names '\(path)', which cannot be read")
             }
             caBundlePEM = Array(data)

@@ -25,7 +25,7 @@ actor BearerTokenSource {
         case .token(let token): return token
         case .tokenFile(let path):
             if !forceReload, let cached, ContinuousClock.now - cached.readAt < refreshInterval { return cached.token }
-            guard let data = FileManager.default.contents(atPath: path) else {
+            guard let data = BoundedFile.contents(path) else {
                 throw KubeConfigError("cannot read the token file \(path)")
             }
             let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)

@@ -7,21 +7,13 @@ import Yams
 /// refused: running arbitrary commands for credentials is out of scope for the bot.
 extension KubeConfig {
     public static func load(path: String, context: String? = nil) throws -> KubeConfig {
-        guard let data = FileManager.default.contents(atPath: path) else { throw KubeConfigError("cannot read \(path)") }
+        guard let data = BoundedFile.contents(path) else { throw KubeConfigError("cannot read \(path)") }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         return try parse(String(decoding: data, as: UTF8.self), baseDirectory: folder, context: context)
     }
 
     public static func parse(_ yaml: String, baseDirectory: String, context contextName: String? = nil) throws -> KubeConfig {
-        let root: [String: Any]
-        do {
-            guard let loaded = try Yams.load(yaml: yaml) as? [String: Any] else { throw KubeConfigError("not a YAML mapping") }
-            root = loaded
-        } catch let error as KubeConfigError {
-            throw error
-        } catch {
-            throw KubeConfigError("not valid YAML")
-        }
+        let root = try KubeConfigYAML.load(yaml)
         guard let name = contextName ?? root["current-context"] as? String, !name.isEmpty else {
             throw KubeConfigError("no current-context")
         }
@@ -79,8 +71,10 @@ extension KubeConfig {
         }
         if let path = entry[file] as? String, !path.isEmpty {
             let resolved = resolve(path, base: base)
-            guard let data = FileManager.default.contents(atPath: resolved) else { throw KubeConfigError("cannot read \(file) \(resolved)") }
-            return Array(data)
+            switch BoundedFile.read(resolved) {
+            case .success(let bytes): return bytes
+            case .failure(let failure): throw KubeConfigError("\(file) \(resolved) \(failure)")
+            }
         }
         return nil
     }

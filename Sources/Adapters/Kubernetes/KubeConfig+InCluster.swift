@@ -37,10 +37,10 @@ extension KubeConfig {
         guard FileManager.default.isReadableFile(atPath: paths.token) else {
             throw KubeConfigError("cannot read the service-account token at \(paths.token)")
         }
-        guard let ca = FileManager.default.contents(atPath: paths.certificateAuthority) else {
+        guard let ca = BoundedFile.contents(paths.certificateAuthority) else {
             throw KubeConfigError("cannot read the service-account CA at \(paths.certificateAuthority)")
         }
-        let namespace = FileManager.default.contents(atPath: paths.namespace).map {
+        let namespace = BoundedFile.contents(paths.namespace).map {
             String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         return KubeConfig(server: server, namespace: namespace, tls: KubeTLS(certificateAuthorityPEM: Array(ca)),

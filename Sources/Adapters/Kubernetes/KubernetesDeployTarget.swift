@@ -94,10 +94,8 @@ public struct KubernetesDeployTarget: DeployTarget {
                 throw KubernetesError(operation: operation, reason: "Paused",
                                       message: "deployment is paused; resume it (kubectl rollout resume) before restarting", isTransient: false)
             }
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withInternetDateTime]
             let patch: [String: Any] = ["spec": ["template": ["metadata": ["annotations": [
-                "kubectl.kubernetes.io/restartedAt": formatter.string(from: Date()),
+                "kubectl.kubernetes.io/restartedAt": Timestamps.iso8601(Date()),
             ]]]]]
             let body = try JSONSerialization.data(withJSONObject: patch, options: [.sortedKeys])
             _ = try await client.send(.PATCH, deploymentPath(location), query: [("fieldManager", "aegis-rotate")],

@@ -29,7 +29,7 @@ struct ProvideKeyCommand: Equatable {
     /// The key in a file: its content with one trailing newline dropped. The error names the
     /// path, never the content.
     static func read(file path: String) throws(ShellUsage) -> SecretValue {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = BoundedFile.contents(path) else {
             throw ShellUsage("There is no readable file at '\(path.prefix(200))'.")
         }
         return trimmed(Array(data))

@@ -76,7 +76,7 @@ public struct AdapterSetup: Sendable {
     public func secret(_ key: String) throws(AdapterSetupProblem) -> SecretValue? {
         if let value = string(key) { return SecretValue(utf8: value) }
         guard let path = string(key + "_FILE") else { return nil }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = BoundedFile.contents(path) else {
             throw AdapterSetupProblem("\(key)_FILE names '\(path)', which cannot be read")
         }
         var text = String(decoding: data, as: UTF8.self)

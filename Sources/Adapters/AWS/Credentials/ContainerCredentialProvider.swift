@@ -64,7 +64,7 @@ public struct ContainerCredentialProvider: AWSCredentialProvider {
 
     func authorizationToken() throws -> SecretValue? {
         if let file = value("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE") {
-            guard let data = FileManager.default.contents(atPath: file) else {
+            guard let data = BoundedFile.contents(file) else {
                 throw AWSCredentialError(provider: name, message: "cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE \(file)")
             }
             return SecretValue(utf8: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))

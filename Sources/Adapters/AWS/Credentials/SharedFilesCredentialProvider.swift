@@ -53,7 +53,7 @@ public struct SharedFilesCredentialProvider: AWSCredentialProvider {
 
     func read(_ path: String) throws -> INIFile? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = BoundedFile.contents(path) else {
             throw AWSCredentialError(provider: name, message: "cannot read \(path)")
         }
         return INIFile(text: String(decoding: data, as: UTF8.self))

@@ -26,7 +26,7 @@ public struct WebIdentityCredentialProvider: AWSCredentialProvider {
         guard let roleARN else {
             throw AWSCredentialError(provider: name, message: "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not")
         }
-        guard let data = FileManager.default.contents(atPath: tokenFile), !data.isEmpty else {
+        guard let data = BoundedFile.contents(tokenFile), !data.isEmpty else {
             throw AWSCredentialError(provider: name, message: "cannot read the token file \(tokenFile)")
         }
         let token = SecretValue(bytes: Array(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).utf8))

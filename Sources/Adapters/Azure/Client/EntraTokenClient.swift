@@ -38,7 +38,7 @@ public struct EntraTokenClient: Sendable {
             form.append(("client_secret", secret.revealSecretString()))
             sent.append(secret)
         case .federatedTokenFile(let path):
-            guard let data = FileManager.default.contents(atPath: path) else {
+            guard let data = BoundedFile.contents(path) else {
                 throw AzureError(service: .identity, operation: operation, status: 0, code: nil, detailCode: nil,
                                  message: "AZURE_FEDERATED_TOKEN_FILE '\(path)' cannot be read")
             }
