@@ -12,6 +12,12 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "aegis-rotate", targets: ["aegis-rotate"]),
+        // The modules whose parsers the fuzz targets drive. Fuzz/ is its own package (outside the
+        // normal build) that depends on this one by path; see docs/fuzzing.md.
+        .library(name: "AegisParsers", targets: [
+            "AegisCore", "SlackWebAPI", "SlackSocketMode", "AegisChat", "AegisSlack", "AegisRedis", "AegisKubernetes",
+            "AegisAWS", "AegisAdapters",
+        ]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -270,7 +276,8 @@ let package = Package(
         .target(
             name: "AegisSlack",
             dependencies: ["AegisChat", "AegisCore", "SlackWebAPI", "SlackSocketMode",
-                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Metrics", package: "swift-metrics")],
             path: "Sources/Chat/Slack",
             swiftSettings: strictSettings
         ),

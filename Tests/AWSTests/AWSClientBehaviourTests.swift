@@ -1,4 +1,4 @@
-import AegisAWS
+@testable import AegisAWS
 import AegisCore
 import Foundation
 import NIOCore
@@ -8,6 +8,18 @@ import Testing
 /// Endpoints from the environment, error classification, timeouts.
 @Suite("AWSClient: endpoints, errors, timeouts")
 struct AWSClientBehaviourTests {
+    /// Found by `FuzzAWSXML`: an error document whose `Code` is empty (or only an entity XMLParser
+    /// does not expand) was an error with an empty code; it is now "no error shape", so the
+    /// caller reports the HTTP status instead. Entities are never expanded (no entity bombs).
+    @Test func anXMLErrorWithoutACodeIsNoErrorShape() {
+        func parse(_ xml: String) -> (code: String, message: String)? {
+            AWSClient.parseXMLError(AWSHTTPResponse(status: 400, headers: [], body: Array(xml.utf8)))
+        }
+        #expect(parse(#"<!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]><Error><Code>&b;</Code></Error>"#) == nil)
+        #expect(parse("<Error><Code></Code><Message>m</Message></Error>") == nil)
+        #expect(parse("<ErrorResponse><Error><Code>NoSuchEntity</Code><Message>gone</Message></Error></ErrorResponse>")?.code == "NoSuchEntity")
+    }
+
     @Test("endpoints: per-service variable, then AWS_ENDPOINT_URL, then the public endpoint")
     func endpoints() throws {
         let publicOnly = try AWSConfiguration(environment: ["AWS_DEFAULT_REGION": "eu-central-1"])

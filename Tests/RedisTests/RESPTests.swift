@@ -127,6 +127,17 @@ struct RESPDecoderTests {
         }
     }
 
+    /// Found by `FuzzRESP` (docs/fuzzing.md): a 12-byte header claiming a million elements reserved
+    /// a million slots (~40 MB) before any element had arrived.
+    @Test func aHugeArrayHeaderWithoutItsElementsWaitsInsteadOfReserving() throws {
+        var buffer = ByteBuffer(string: "*1000000\r\n+a\r\n")
+        #expect(try RESPReplyDecoder.parse(&buffer, depth: 0) == nil)
+        var tooMany = ByteBuffer(string: "*1000001\r\n")
+        #expect(throws: RESPProtocolError.self) { try RESPReplyDecoder.parse(&tooMany, depth: 0) }
+        var deep = ByteBuffer(string: String(repeating: "*1\r\n", count: 200) + ":1\r\n")
+        #expect(throws: RESPProtocolError.self) { try RESPReplyDecoder.parse(&deep, depth: 0) }
+    }
+
     @Test func encoderWritesArraysOfBulkStrings() {
         var buffer = ByteBuffer()
         RESPCommandEncoder().encode(data: RESPCommand([.text("AUTH"), .text("u"), .secret(SecretValue(utf8: "pw"))]), out: &buffer)

@@ -57,6 +57,8 @@ struct OperationsEndpointsTests {
             #expect(Self.sample(after, "aegis_slack_api_calls_total", limited) >= Self.sample(before, "aegis_slack_api_calls_total", limited) + 1)
             #expect(Self.sample(after, "aegis_slack_api_calls_total", #"method="chat.postMessage",outcome="ok""#) > 0)
             #expect(Self.sample(after, "aegis_slack_connections") >= 1)
+            // The outbox's queue length is exported (its value is shared with the other bots of this process).
+            #expect(after.contains("# TYPE aegis_slack_outbox_pending gauge"))
 
             // No socket: not ready, with the reason; the reconnect is counted once it connects again.
             await harness.fake.failConnectionsOpen(times: 1_000)

@@ -203,4 +203,24 @@ struct JSONValueTests {
         #expect(try JSONValue.parse(value.text) == value)
         #expect(throws: (any Error).self) { try JSONValue.parse("{not json") }
     }
+    @Test func quotedStringsParseBackToThemselves() throws {
+        var samples = ["", "plain", "q\"uote", "back\\slash", "ctl\u{0}\u{1}\u{1f}\n\r\t", "ünï✓ 🎉", "</script>"]
+        for _ in 0..<200 {
+            samples.append(String((0..<Int.random(in: 0...24)).map { _ in Character(Unicode.Scalar(UInt8.random(in: 0...127))) }))
+        }
+        for sample in samples {
+            #expect(try JSONValue.parse(JSONValue.quoted(sample)) == .string(sample), "\(Array(sample.utf8))")
+        }
+    }
+
+    /// Found by `FuzzSocketModeEnvelope`: `Int(Double)` trapped on `"retry_attempt": 1e300`, which
+    /// any frame could carry; a number that does not fit is now a missing field.
+    @Test func numbersThatDoNotFitAnIntAreMissingNotATrap() throws {
+        let frame = try JSONValue.parse(#"{"envelope_id":"e1","type":"events_api","retry_attempt":1e300,"payload":{},"n":-2.7,"big":9.3e18}"#)
+        #expect(frame["retry_attempt"]?.int == nil)
+        #expect(frame["n"]?.int == -2)
+        #expect(frame["big"]?.int == nil)
+        let envelope = try #require(SocketModeEnvelope(frame))
+        #expect(envelope.retryAttempt == 0 && envelope.envelopeID == "e1")
+    }
 }

@@ -28,14 +28,13 @@ struct OktaAppKeyRetireStep: StepExecutor {
                 ? "deactivated and deleted old JWK \(oldKeyID) (kid \(oldKid)) of service app \(app), no grace period; this cannot be undone"
                 : "old JWK \(oldKeyID) (kid \(oldKid)) of service app \(app) is already deleted"
         }
-        let formatter = ISO8601DateFormatter()
-        let due = context.facts[OktaAppKeyFact.oldRetireDue].flatMap(formatter.date(from:)) ?? Date().addingTimeInterval(grace.timeInterval)
+        let due = context.facts[OktaAppKeyFact.oldRetireDue].flatMap(Timestamps.parseISO8601) ?? Date().addingTimeInterval(grace.timeInterval)
         let retirement = OktaJWKRetirement(id: OktaJWKRetirement.id(rotationID: context.rotation.id, step: context.step.name),
                                            rotationID: context.rotation.id, app: app, keyID: oldKeyID, kid: oldKid, dueAt: due)
-        _ = try await context.recordFacts([OktaAppKeyFact.oldKeyID: oldKeyID, OktaAppKeyFact.oldRetireDue: formatter.string(from: due)])
+        _ = try await context.recordFacts([OktaAppKeyFact.oldKeyID: oldKeyID, OktaAppKeyFact.oldRetireDue: Timestamps.iso8601(due)])
         try await schedule(retirement)
         return "old JWK \(oldKeyID) (kid \(oldKid)) of service app \(app) stays active for \(DurationText.format(grace)); " +
-            "its deactivation and deletion (cannot be undone) is scheduled for \(formatter.string(from: due))"
+            "its deactivation and deletion (cannot be undone) is scheduled for \(Timestamps.iso8601(due))"
     }
 
     func rollback(_ context: StepContext) async throws -> String? {

@@ -75,11 +75,7 @@ public struct OktaClient: Sendable {
     }
 
     static func httpDate(_ text: String) -> Double? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: text)?.timeIntervalSince1970
+        Timestamps.parseHTTPDate(text)?.timeIntervalSince1970
     }
 }
 

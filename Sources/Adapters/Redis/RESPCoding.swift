@@ -63,7 +63,9 @@ struct RESPReplyDecoder: ByteToMessageDecoder {
             guard let count = Int(line), count >= -1, count <= 1_000_000 else { throw RESPProtocolError("bad array length") }
             if count == -1 { return .null }
             var elements: [RESPValue] = []
-            elements.reserveCapacity(count)
+            // Each element takes at least 3 bytes (`+\r\n`): a 12-byte header claiming a million
+            // elements must not reserve a million slots before the bytes are there.
+            elements.reserveCapacity(min(count, buffer.readableBytes / 3))
             for _ in 0..<count {
                 guard let element = try parse(&buffer, depth: depth + 1) else { return nil }
                 elements.append(element)

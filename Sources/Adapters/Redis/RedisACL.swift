@@ -7,7 +7,7 @@ import Foundation
 public enum RedisACL {
     /// SHA-256 of the password, lowercase hex: the form Redis stores and `ACL GETUSER` reports.
     public static func passwordHash(_ password: SecretValue) -> String {
-        SHA256.hash(data: password.revealSecretBytes()).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: password.revealSecretBytes()))
     }
 
     /// The user's password hashes, or nil when the user does not exist.

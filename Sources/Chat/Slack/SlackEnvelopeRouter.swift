@@ -9,9 +9,9 @@ import SlackWebAPI
 /// presses, and the key modal. Answers go to the person privately (`chat.postEphemeral`).
 /// Payloads are never logged: a `view_submission` carries a key.
 public struct SlackEnvelopeRouter: SocketModeHandler {
-    static let keyModalCallback = "aegis-provide-key"
-    static let keyBlock = "key_block"
-    static let keyAction = "key_input"
+    static let keyModalCallback = SlackInteraction.keyModalCallback
+    static let keyBlock = SlackInteraction.keyBlock
+    static let keyAction = SlackInteraction.keyAction
 
     let handler: CommandHandler
     let engine: RotationEngine
@@ -31,7 +31,7 @@ public struct SlackEnvelopeRouter: SocketModeHandler {
     public func acknowledgement(for envelope: SocketModeEnvelope) -> JSONValue? {
         guard envelope.payload["type"]?.string == "view_submission",
               envelope.payload["view"]?["callback_id"]?.string == Self.keyModalCallback else { return nil }
-        let value = Self.submittedKey(envelope.payload) ?? ""
+        let value = SlackInteraction.submittedKey(envelope.payload) ?? ""
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty { return ["response_action": "errors", "errors": .object([Self.keyBlock: "Paste the new key."])] }
         if trimmed.utf8.count > 8_192 { return ["response_action": "errors", "errors": .object([Self.keyBlock: "That is too long for a key."])] }
@@ -42,42 +42,20 @@ public struct SlackEnvelopeRouter: SocketModeHandler {
         var logger = self.logger
         logger[metadataKey: "envelope.id"] = "\(envelope.envelopeID)"
         logger[metadataKey: "envelope.type"] = "\(envelope.type)"
-        switch envelope.type {
-        case "slash_commands": await slashCommand(envelope.payload, logger: logger)
-        case "interactive": await interactive(envelope.payload, logger: logger)
-        case "events_api": logger.debug("ignored an Events API envelope")
-        default: logger.warning("ignored an envelope of unknown type")
-        }
-    }
-
-    func slashCommand(_ payload: JSONValue, logger: Logger) async {
-        guard let user = payload["user_id"]?.string, let channel = payload["channel_id"]?.string else {
-            logger.warning("dropped a slash command without user_id or channel_id")
-            return
-        }
-        let reply = await handler.handle(text: payload["text"]?.string ?? "", user: SlackUsers.mention(user), channel: channel)
-        await answer(reply, channel: channel, user: user, logger: logger)
-    }
-
-    func interactive(_ payload: JSONValue, logger: Logger) async {
-        switch payload["type"]?.string {
-        case "block_actions":
-            guard let user = payload["user"]?["id"]?.string, let channel = payload["channel"]?["id"]?.string,
-                  let action = payload["actions"]?.array?.first, let actionID = action["action_id"]?.string else {
-                logger.warning("dropped a block action without user, channel or action")
-                return
-            }
-            let value = action["value"]?.string ?? ""
-            if actionID == "provide-key" {
-                await openKeyModal(rotationID: value, trigger: payload["trigger_id"]?.string ?? "", channel: channel, user: user, logger: logger)
-                return
-            }
+        switch SlackInteraction(envelope) {
+        case .slashCommand(let user, let channel, let text):
+            let reply = await handler.handle(text: text, user: SlackUsers.mention(user), channel: channel)
+            await answer(reply, channel: channel, user: user, logger: logger)
+        case .blockAction(let user, let channel, "provide-key", let rotationID, let trigger):
+            await openKeyModal(rotationID: rotationID, trigger: trigger, channel: channel, user: user, logger: logger)
+        case .blockAction(let user, let channel, let actionID, let value, _):
             await answer(await handler.handleAction(actionID: actionID, value: value, user: SlackUsers.mention(user)),
                          channel: channel, user: user, logger: logger)
-        case "view_submission":
-            await keySubmitted(payload, logger: logger)
-        default:
-            logger.info("ignored an interactive payload", metadata: ["payload.type": "\(payload["type"]?.string ?? "none")"])
+        case .keySubmission(let user, let rotationID, let key):
+            await keySubmitted(user: user, rotationID: rotationID, key: key, logger: logger)
+        case .ignored(let reason):
+            // Events API envelopes are expected (and many): not worth a line each.
+            logger.log(level: envelope.type == "events_api" ? .debug : .warning, "ignored \(reason)")
         }
     }
 
@@ -95,14 +73,7 @@ public struct SlackEnvelopeRouter: SocketModeHandler {
         }
     }
 
-    func keySubmitted(_ payload: JSONValue, logger: Logger) async {
-        guard payload["view"]?["callback_id"]?.string == Self.keyModalCallback,
-              let user = payload["user"]?["id"]?.string, let rotationID = payload["view"]?["private_metadata"]?.string,
-              let text = Self.submittedKey(payload) else {
-            logger.warning("dropped a view submission that is not the key form or lacks fields")
-            return
-        }
-        let key = SecretValue(utf8: text.trimmingCharacters(in: .whitespacesAndNewlines))
+    func keySubmitted(user: String, rotationID: String, key: SecretValue, logger: Logger) async {
         let channel = (try? await engine.snapshot(id: rotationID.uppercased()))?.record.origin.channel
         let outcome: DecisionOutcome
         do {
@@ -127,9 +98,5 @@ public struct SlackEnvelopeRouter: SocketModeHandler {
         } catch {
             logger.error("could not answer in Slack", metadata: ["error": "\(error)"])
         }
-    }
-
-    static func submittedKey(_ payload: JSONValue) -> String? {
-        payload["view"]?["state"]?["values"]?[keyBlock]?[keyAction]?["value"]?.string
     }
 }

@@ -48,11 +48,7 @@ public enum AuditChain {
         return .intact(count: records.count, headHash: expectedPrevious)
     }
 
-    static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
-    }
+    static func timestamp(_ date: Date) -> String { Timestamps.iso8601Fractional(date) }
 }
 
 public enum AuditVerification: Sendable, Equatable {

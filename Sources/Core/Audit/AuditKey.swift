@@ -18,7 +18,7 @@ public struct AuditKey: Sendable {
     }
 
     func mac(_ text: String) -> String {
-        HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: key).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: key))
     }
 
     /// For the local sandbox only: a key file beside the state store, made on first use (0600).

@@ -52,7 +52,9 @@ public enum InventoryLoader {
         let root: Node
         do {
             try YAMLBounds.check(text: text)
-            guard let node = try Yams.compose(yaml: text) else {
+            // `.basic`: every scalar is read as text by YAMLMappingReader, so Yams' default resolver
+            // (seven NSRegularExpressions per scalar, which load ICU: ~7 MB resident) buys nothing.
+            guard let node = try Yams.compose(yaml: text, .basic) else {
                 throw InventoryError(file: file, line: 1, key: "(document)", problem: "the file is empty")
             }
             root = node

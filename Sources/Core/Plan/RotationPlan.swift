@@ -26,7 +26,7 @@ public struct RotationPlan: Sendable, Codable, Hashable {
         let data = (try? encoder.encode(self)) ?? Data()
         let meaning = (try? JSONSerialization.jsonObject(with: data)).map(Self.withoutLines)
         let canonical = meaning.flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]) } ?? data
-        return SHA256.hash(data: canonical).map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(SHA256.hash(data: canonical))
     }
 
     static func withoutLines(_ value: Any) -> Any {

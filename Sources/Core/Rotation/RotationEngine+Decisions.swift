@@ -133,10 +133,5 @@ extension RotationEngine {
         }
     }
 
-    static func clock(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "HH:mm"
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: date)
-    }
+    static func clock(_ date: Date) -> String { Timestamps.clock(date) }
 }

@@ -57,6 +57,6 @@ extension RotationEngine {
         let rotations = try await deps.state.latestRotations(limit: Int.max)
         problems += AuditCrossCheck.problems(rotations: rotations, records: records)
         guard problems.isEmpty else { return (.inconsistent(count: count, problems: problems), nil) }
-        return (chain, AuditHead(sequence: count, hash: headHash, seenAt: ISO8601DateFormatter().string(from: Date())))
+        return (chain, AuditHead(sequence: count, hash: headHash, seenAt: Timestamps.iso8601(Date())))
     }
 }

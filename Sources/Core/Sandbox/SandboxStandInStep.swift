@@ -104,15 +104,14 @@ public struct SandboxStandInStep: StepExecutor {
                 try await credentials.set(id: entry.id, to: status)
                 return "\(label): old credential \(entry.id) is \(status.rawValue) now (no grace period); this cannot be undone"
             }
-            let formatter = ISO8601DateFormatter()
-            let due = context.facts[Fact.retireDue].flatMap(formatter.date(from:)) ?? Date().addingTimeInterval(grace.timeInterval)
-            _ = try await context.recordFacts([Fact.retireDue: formatter.string(from: due)])
+            let due = context.facts[Fact.retireDue].flatMap(Timestamps.parseISO8601) ?? Date().addingTimeInterval(grace.timeInterval)
+            _ = try await context.recordFacts([Fact.retireDue: Timestamps.iso8601(due)])
             try await setup.state.scheduleTimer(DeferredActionRegistry.timer(
                 id: Self.timerID(context), action: SandboxRetireAction.name, rotationID: context.rotation.id, dueAt: due,
                 payload: ["credential": entry.id, "status": status.rawValue,
                           "only_if_inactive": onlyIfInactive || meanwhile == .inactive ? "yes" : "no"]))
             return "\(label): old credential \(entry.id) stays \(entry.status.rawValue) for \(DurationText.format(grace)); " +
-                "\(status.rawValue) at \(formatter.string(from: due))"
+                "\(status.rawValue) at \(Timestamps.iso8601(due))"
         }
     }
 

@@ -27,8 +27,7 @@ public struct GraceCleanupStep: StepExecutor {
                                 payload: ["remove": keys.joined(separator: ","), "expected_version": oldVersion])
         timer.note = "grace \(DurationText.format(grace))"
         try await scheduleTimer(timer)
-        let formatter = ISO8601DateFormatter()
-        return "old key stays valid for \(DurationText.format(grace)); removal of \(keys.joined(separator: ", ")) scheduled for \(formatter.string(from: due))"
+        return "old key stays valid for \(DurationText.format(grace)); removal of \(keys.joined(separator: ", ")) scheduled for \(Timestamps.iso8601(due))"
     }
 
     public func rollback(_ context: StepContext) async throws -> String? {

@@ -135,14 +135,17 @@ final class SocketModeConnection: Sendable {
                 logger.warning("dropped a frame without envelope_id", metadata: ["frame.type": "\(frame["type"]?.string ?? "none")"])
                 return
             }
-            var ack: [String: JSONValue] = ["envelope_id": .string(envelope.envelopeID)]
+            // Most acks carry no payload: written directly, without an encoder per envelope.
+            var ack = #"{"envelope_id":"# + JSONValue.quoted(envelope.envelopeID) + "}"
             if envelope.acceptsResponsePayload, let payload = acknowledgement(envelope) {
                 // Slack silently drops acks of 20 KB or more (slack-go#1196): keep them small.
-                if payload.encoded().count < 15_000 { ack["payload"] = payload } else {
+                if payload.encoded().count < 15_000 {
+                    ack = JSONValue.object(["envelope_id": .string(envelope.envelopeID), "payload": payload]).text
+                } else {
                     logger.error("ack payload too large; acked without it", metadata: ["envelope.id": "\(envelope.envelopeID)"])
                 }
             }
-            try await outbound.write(.text(JSONValue.object(ack).text))
+            try await outbound.write(.text(ack))
             stats.recordAck(latency: ContinuousClock.now - received)
             dispatch(envelope)
         }

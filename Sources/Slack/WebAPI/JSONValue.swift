@@ -39,7 +39,9 @@ public enum JSONValue: Sendable, Hashable, Codable {
     }
 
     public var string: String? { if case .string(let value) = self { value } else { nil } }
-    public var int: Int? { if case .number(let value) = self { Int(value) } else { nil } }
+    /// The number as an Int, rounded toward zero; nil when it is not a number or does not fit (a
+    /// payload's `1e300` must be a missing field, not a trap).
+    public var int: Int? { if case .number(let value) = self { Int(exactly: value.rounded(.towardZero)) } else { nil } }
     public var bool: Bool? { if case .bool(let value) = self { value } else { nil } }
     public var array: [JSONValue]? { if case .array(let value) = self { value } else { nil } }
     public var object: [String: JSONValue]? { if case .object(let value) = self { value } else { nil } }

@@ -25,7 +25,7 @@ public final class StateFileLock: Sendable {
             throw StateStoreError("the state file \(statePath) is in use by another aegis-rotate process (\(holder.isEmpty ? "unknown holder" : holder)); "
                 + "one process drives rotations per state file: stop that one first, or use a PostgreSQL state store for several replicas")
         }
-        let note = "pid \(getpid()) since \(ISO8601DateFormatter().string(from: Date()))\n"
+        let note = "pid \(getpid()) since \(Timestamps.iso8601(Date()))\n"
         _ = ftruncate(fd, 0)
         _ = note.withCString { pwrite(fd, $0, strlen($0), 0) }
         descriptor = fd

@@ -22,16 +22,23 @@ extension AWSClient {
             service: service, operation: operation,
             headers: [("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "\(prefix).\(operation)")],
             body: body, signing: signing, parseError: Self.parseJSONError)
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
         do {
-            return try decoder.decode(Output.self, from: Data(response.body.isEmpty ? Array("{}".utf8) : response.body))
+            return try Self.decodeJSONOutput(response.body, as: Output.self)
         } catch {
             // The decoding error's text may quote the body (which can hold a secret value): name the type only.
             throw AWSError(kind: .invalidResponse, service: service.signingName, operation: operation,
                            code: "InvalidResponse", message: "the answer did not match \(Output.self)",
                            requestID: response.header("x-amzn-RequestId"), httpStatus: response.status)
         }
+    }
+}
+
+extension AWSClient {
+    /// A JSON 1.1 answer's body as `Output`: dates are epoch seconds, an empty body is `{}`.
+    static func decodeJSONOutput<Output: Decodable>(_ body: [UInt8], as: Output.Type) throws -> Output {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return try decoder.decode(Output.self, from: Data(body.isEmpty ? Array("{}".utf8) : body))
     }
 }
 

@@ -134,7 +134,7 @@ public struct AWSClient: Sendable {
 
     static func parseXMLError(_ response: AWSHTTPResponse) -> (code: String, message: String)? {
         guard let tree = XMLTree.parse(response.body), let error = tree.name == "Error" ? tree : tree.find("Error"),
-              let code = error.string("Code") else { return nil }
+              let code = error.string("Code"), !code.isEmpty else { return nil }
         return (code, error.string("Message") ?? "")
     }
 

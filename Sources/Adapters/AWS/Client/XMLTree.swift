@@ -1,9 +1,6 @@
-import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
-/// A parsed XML element: enough of a DOM to read Query-protocol answers (IAM, STS).
+/// A parsed XML element: enough of a DOM to read Query-protocol answers (IAM, STS). Element
+/// names are kept as written (with any prefix); attributes are not kept; text is trimmed.
 public struct XMLTree: Sendable {
     public var name: String
     public var text: String
@@ -31,33 +28,9 @@ public struct XMLTree: Sendable {
     /// Text of a direct child, nil when absent.
     public func string(_ name: String) -> String? { child(name)?.text }
 
+    /// Parses one document; nil when it is not well-formed XML of the shape AWS sends.
     public static func parse(_ bytes: [UInt8]) -> XMLTree? {
-        let builder = Builder()
-        let parser = XMLParser(data: Data(bytes))
-        parser.delegate = builder
-        guard parser.parse(), let root = builder.root else { return nil }
-        return root
-    }
-
-    /// Collects elements on a stack; used synchronously inside `parse`, never shared.
-    private final class Builder: NSObject, XMLParserDelegate {
-        var stack: [XMLTree] = []
-        var root: XMLTree?
-
-        func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
-                    qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
-            stack.append(XMLTree(name: elementName, text: "", children: []))
-        }
-
-        func parser(_ parser: XMLParser, foundCharacters string: String) {
-            guard !stack.isEmpty else { return }
-            stack[stack.count - 1].text += string
-        }
-
-        func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
-            guard var node = stack.popLast() else { return }
-            node.text = node.text.trimmingCharacters(in: .whitespacesAndNewlines)
-            if stack.isEmpty { root = node } else { stack[stack.count - 1].children.append(node) }
-        }
+        var reader = XMLReader(bytes: bytes)
+        return reader.document()
     }
 }

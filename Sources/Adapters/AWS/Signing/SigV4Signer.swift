@@ -175,14 +175,7 @@ struct SigV4Date: Sendable {
     let dateStamp: String
 
     init(_ date: Date) {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        func pad(_ value: Int?, _ width: Int) -> String {
-            let text = String(value ?? 0)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        dateStamp = pad(parts.year, 4) + pad(parts.month, 2) + pad(parts.day, 2)
-        amzDate = dateStamp + "T" + pad(parts.hour, 2) + pad(parts.minute, 2) + pad(parts.second, 2) + "Z"
+        amzDate = Timestamps.compactISO8601(date)
+        dateStamp = String(amzDate.prefix(8))
     }
 }

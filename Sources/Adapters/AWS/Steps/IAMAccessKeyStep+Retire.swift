@@ -35,13 +35,12 @@ extension IAMAccessKeyStep {
             try await deleteKey(oldKey, user: user)
             return "old access key \(oldKey) of \(user) deleted (no grace period)"
         }
-        let formatter = ISO8601DateFormatter()
-        let due = context.facts[Fact.oldDeletionDue].flatMap(formatter.date(from:)) ?? Date().addingTimeInterval(grace.timeInterval)
+        let due = context.facts[Fact.oldDeletionDue].flatMap(Timestamps.parseISO8601) ?? Date().addingTimeInterval(grace.timeInterval)
         let deletion = IAMKeyDeletion(id: IAMKeyDeletion.id(rotationID: context.rotation.id, step: context.step.name),
                                       rotationID: context.rotation.id, userName: user, accessKeyID: oldKey, dueAt: due)
-        _ = try await context.recordFacts([Fact.oldKeyID: oldKey, Fact.oldDeletionDue: formatter.string(from: due)])
+        _ = try await context.recordFacts([Fact.oldKeyID: oldKey, Fact.oldDeletionDue: Timestamps.iso8601(due)])
         try await scheduleDeletion(deletion)
-        return "old access key \(oldKey) of \(user) stays Inactive for \(DurationText.format(grace)); deletion scheduled for \(formatter.string(from: due))"
+        return "old access key \(oldKey) of \(user) stays Inactive for \(DurationText.format(grace)); deletion scheduled for \(Timestamps.iso8601(due))"
     }
 
     func undoDeleteOld(user: String, _ context: StepContext) async throws -> String? {

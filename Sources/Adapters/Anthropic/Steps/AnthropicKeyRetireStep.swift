@@ -42,14 +42,13 @@ struct AnthropicKeyRetireStep: StepExecutor {
             return "archived the old Anthropic key \(oldKey) at once (no grace period); this cannot be undone"
         }
         if key.status == .archived { return "the old Anthropic key \(oldKey) is archived already" }
-        let formatter = ISO8601DateFormatter()
-        let due = context.facts[Fact.archiveDue].flatMap(formatter.date(from:)) ?? Date().addingTimeInterval(grace.timeInterval)
-        _ = try await context.recordFacts([Fact.archiveDue: formatter.string(from: due)])
+        let due = context.facts[Fact.archiveDue].flatMap(Timestamps.parseISO8601) ?? Date().addingTimeInterval(grace.timeInterval)
+        _ = try await context.recordFacts([Fact.archiveDue: Timestamps.iso8601(due)])
         try await schedule(DeferredActionRegistry.timer(
             id: Self.timerID(rotationID: context.rotation.id, step: context.step.name), action: AnthropicKeyArchiveAction.name,
             rotationID: context.rotation.id, dueAt: due, payload: ["api_key_id": oldKey]))
         return "the old Anthropic key \(oldKey) is inactive (it can be set active again) for \(DurationText.format(grace)); " +
-            "archiving is scheduled for \(formatter.string(from: due)) and cannot be undone once done"
+            "archiving is scheduled for \(Timestamps.iso8601(due)) and cannot be undone once done"
     }
 
     func rollback(_ context: StepContext) async throws -> String? {

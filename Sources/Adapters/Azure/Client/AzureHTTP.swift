@@ -86,11 +86,7 @@ public struct AzureHTTP: Sendable {
     }
 
     static func httpDate(_ text: String) -> Date? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: text)
+        Timestamps.parseHTTPDate(text)
     }
 
     static func nanoseconds(_ duration: Duration) -> Int64 {

@@ -62,8 +62,7 @@ public struct GraphApplications: Sendable {
     /// `POST /v1.0/applications/{id}/addPassword`: a new secret, whose text Graph returns only here.
     public func addPassword(application: String, displayName: String, endDateTime: Date) async throws(AzureError) -> GraphAddedPassword {
         let operation = "POST /v1.0/applications/\(application)/addPassword"
-        let formatter = ISO8601DateFormatter()
-        let body: [String: Any] = ["passwordCredential": ["displayName": displayName, "endDateTime": formatter.string(from: endDateTime)]]
+        let body: [String: Any] = ["passwordCredential": ["displayName": displayName, "endDateTime": Timestamps.iso8601(endDateTime)]]
         let data = try await call(.POST, "/v1.0/applications/\(EntraTokenClient.pathEncode(application))/addPassword",
                                   body: try? JSONSerialization.data(withJSONObject: body), operation: operation)
         let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]

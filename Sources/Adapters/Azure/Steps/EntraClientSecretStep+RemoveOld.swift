@@ -18,13 +18,12 @@ extension EntraClientSecretStep {
                 ? "removed the old client secret \(oldKey) of application \(application) (no grace period); this cannot be undone"
                 : "the old client secret \(oldKey) of application \(application) is already removed"
         }
-        let formatter = ISO8601DateFormatter()
-        let due = context.facts[Fact.removalDue].flatMap(formatter.date(from:)) ?? Date().addingTimeInterval(grace.timeInterval)
+        let due = context.facts[Fact.removalDue].flatMap(Timestamps.parseISO8601) ?? Date().addingTimeInterval(grace.timeInterval)
         let removal = EntraPasswordRemoval(id: EntraPasswordRemoval.id(rotationID: context.rotation.id, step: context.step.name),
                                            rotationID: context.rotation.id, application: application, keyID: oldKey, dueAt: due)
-        _ = try await context.recordFacts([Fact.removalDue: formatter.string(from: due)])
+        _ = try await context.recordFacts([Fact.removalDue: Timestamps.iso8601(due)])
         try await scheduleRemoval(removal)
-        return "the old client secret \(oldKey) keeps working for \(DurationText.format(grace)); its removal (which cannot be undone) is scheduled for \(formatter.string(from: due))"
+        return "the old client secret \(oldKey) keeps working for \(DurationText.format(grace)); its removal (which cannot be undone) is scheduled for \(Timestamps.iso8601(due))"
     }
 
     func undoRemoveOld(application: String, _ context: StepContext) async throws -> String? {

@@ -27,14 +27,13 @@ struct OpenAIKeyDeletion: Sendable {
                 ? "deleted the old key \(keyID) at OpenAI at once (no grace period); this cannot be undone"
                 : "the old key \(keyID) was already deleted at OpenAI"
         }
-        let formatter = ISO8601DateFormatter()
-        let due = context.facts[Fact.due(step)].flatMap(formatter.date(from:)) ?? Date().addingTimeInterval(grace.timeInterval)
-        _ = try await context.recordFacts([Fact.due(step): formatter.string(from: due)])
+        let due = context.facts[Fact.due(step)].flatMap(Timestamps.parseISO8601) ?? Date().addingTimeInterval(grace.timeInterval)
+        _ = try await context.recordFacts([Fact.due(step): Timestamps.iso8601(due)])
         try await schedule(DeferredActionRegistry.timer(
             id: Self.timerID(rotationID: context.rotation.id, step: step), action: OpenAIKeyDeletionAction.name,
             rotationID: context.rotation.id, dueAt: due, payload: ["project": project, "key_id": keyID]))
         return "the old key \(keyID) keeps working for \(DurationText.format(grace)); its deletion is scheduled for " +
-            "\(formatter.string(from: due)) and cannot be undone once done"
+            "\(Timestamps.iso8601(due)) and cannot be undone once done"
     }
 
     /// Cancels a scheduled deletion; says so when the key is already gone.

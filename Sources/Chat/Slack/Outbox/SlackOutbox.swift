@@ -1,6 +1,7 @@
 import AegisChat
 import AegisCore
 import Logging
+import Metrics
 import ServiceLifecycle
 import SlackWebAPI
 import Synchronization
@@ -41,7 +42,12 @@ public actor SlackOutbox: ChatTransport, Service {
     let pacing: SlackPacing
     let flushLimit: Duration
     let logger: Logger
-    var lanes: [String: Lane] = [:]
+    /// Every change is reported as `aegis_slack_outbox_pending` (posts and updates waiting, all
+    /// channels): a number that keeps rising means Slack is holding the bot back.
+    var lanes: [String: Lane] = [:] {
+        didSet { pendingGauge.record(queued) }
+    }
+    let pendingGauge = Gauge(label: "aegis_slack_outbox_pending")
     var updateBucket: TokenBucket
     /// Provisional reference → Slack's `ts`, once posted.
     var delivered: [String: String] = [:]
