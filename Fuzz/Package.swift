@@ -6,7 +6,7 @@ import PackageDescription
 /// for a bounded time over its seed corpus in `Fuzz/Corpus/<target>/`. See docs/fuzzing.md.
 let targets = [
     "FuzzSocketModeEnvelope", "FuzzInteraction", "FuzzCommandsYAML", "FuzzRESP", "FuzzKubeconfig",
-    "FuzzAWSXML", "FuzzAWSJSON", "FuzzDuration", "FuzzRotateCommand",
+    "FuzzAWSXML", "FuzzAWSJSON", "FuzzDuration", "FuzzRotateCommand", "FuzzJSONReader",
 ]
 
 let package = Package(

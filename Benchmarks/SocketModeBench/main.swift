@@ -34,6 +34,11 @@ struct Row {
 /// Unbuffered output, so a long run shows its rows as they come.
 func say(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
 
+/// `AEGIS_BENCH_LAUNCHER="valgrind --tool=callgrind …"` runs the bot under that command
+/// (scripts/link-order.sh records which functions the bot runs this way); its numbers then
+/// measure the launcher, not the bot.
+let benchLauncher = (ProcessInfo.processInfo.environment["AEGIS_BENCH_LAUNCHER"] ?? "")
+    .split(separator: " ").map(String.init)
 let rates = [100, 250, 500, 1_000, 2_000]
 let secondsPerRate = 3.0
 let burstCount = 5_000
@@ -101,8 +106,10 @@ func run(_ subject: Subject, report: (Row) -> Void) async throws {
     await fake.addChannel("C0OPS0001", name: "ops", members: ["U0BENCH01"])
     await fake.addChannel("C0SECOPS1", name: "security-ops", members: ["U0BENCH01"])
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: subject.executable)
-    process.arguments = subject.arguments + (subject.name == "slack_bolt" ? [fake.apiURL] : [])
+    let launcher = subject.name == "aegis-rotate" ? benchLauncher : []
+    process.executableURL = URL(fileURLWithPath: launcher.isEmpty ? subject.executable : "/usr/bin/env")
+    process.arguments = (launcher.isEmpty ? [] : launcher + [subject.executable]) + subject.arguments
+        + (subject.name == "slack_bolt" ? [fake.apiURL] : [])
     var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AEGIS_") && !$0.key.hasPrefix("SLACK_") }
     for (key, value) in subject.environment { environment[key] = value }
     environment["SLACK_API_URL"] = fake.apiURL

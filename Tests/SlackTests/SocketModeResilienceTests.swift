@@ -146,6 +146,24 @@ struct SocketModeLivenessTests {
         }
     }
 
+    @Test("Events API envelopes are acked and dropped on the read path; a command among them still reaches its handler")
+    func eventsAreDroppedOnTheReadPath() async throws {
+        try await SlackHarness.with { harness in
+            let fake = harness.fake
+            var events: [String] = []
+            for n in 0..<20 {
+                let payload: JSONValue = ["event_id": .string("Ev\(n)"), "type": "event_callback",
+                                          "event": ["type": "app_mention", "text": "hi", "user": .string(People.bob)]]
+                events.append(try await fake.sendEnvelope(type: "events_api", payload: payload, acceptsResponsePayload: false))
+            }
+            let command = try await fake.slashCommand(user: People.bob, channel: People.ops, text: "status")
+            for id in events + [command] { _ = try await fake.waitForAck(id) }
+            try await fake.waitUntil("the status answer") { fake in await fake.ephemerals.contains { $0.user == People.bob } }
+            #expect(harness.bot.socket.stats.acks >= 21)
+            #expect(harness.bot.socket.stats.handedOff == 1, "only the command got a handler task")
+        }
+    }
+
     @Test("a failed rotation rolls back and escalates to #platform-support with what failed and what was restored")
     func escalation() async throws {
         let flag = FileManager.default.temporaryDirectory.appendingPathComponent("fail-\(UUID().uuidString)")

@@ -38,6 +38,14 @@ public struct SlackEnvelopeRouter: SocketModeHandler {
         return nil
     }
 
+    /// Envelopes that are no command, click or key form (Events API envelopes above all) are
+    /// logged and dropped on the socket's read path instead of getting a task each.
+    public func wantsToHandle(_ envelope: SocketModeEnvelope) -> Bool {
+        guard case .ignored(let reason) = SlackInteraction(envelope) else { return true }
+        logIgnored(envelope, reason: reason)
+        return false
+    }
+
     public func handle(_ envelope: SocketModeEnvelope) async {
         var logger = self.logger
         logger[metadataKey: "envelope.id"] = "\(envelope.envelopeID)"
@@ -54,9 +62,14 @@ public struct SlackEnvelopeRouter: SocketModeHandler {
         case .keySubmission(let user, let rotationID, let key):
             await keySubmitted(user: user, rotationID: rotationID, key: key, logger: logger)
         case .ignored(let reason):
-            // Events API envelopes are expected (and many): not worth a line each.
-            logger.log(level: envelope.type == "events_api" ? .debug : .warning, "ignored \(reason)")
+            logIgnored(envelope, reason: reason)
         }
+    }
+
+    /// Events API envelopes are expected (and many): not worth a line each.
+    func logIgnored(_ envelope: SocketModeEnvelope, reason: String) {
+        logger.log(level: envelope.type == "events_api" ? .debug : .warning, "ignored \(reason)",
+                   metadata: ["envelope.id": "\(envelope.envelopeID)", "envelope.type": "\(envelope.type)"])
     }
 
     func openKeyModal(rotationID: String, trigger: String, channel: String, user: String, logger: Logger) async {

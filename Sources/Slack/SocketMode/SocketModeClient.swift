@@ -8,7 +8,8 @@ import SlackWebAPI
 /// `disconnect` `warning`/`refresh_requested` opens the replacement *before* closing the old socket,
 /// so no envelope falls between. Dropped or dead sockets reconnect with capped backoff and jitter;
 /// `link_disabled` and a refused app token stop it with a clear error. Envelopes are acked on the
-/// socket and handled in their own tasks; redeliveries are recognised and not handled twice.
+/// socket and handled in their own tasks (those the handler wants: ``SocketModeHandler/wantsToHandle(_:)``);
+/// redeliveries are recognised and not handled twice.
 public final class SocketModeClient: Service {
     let api: SlackWebClient
     let configuration: SocketModeConfiguration
@@ -61,6 +62,7 @@ public final class SocketModeClient: Service {
                                 running -= 1
                             }
                             running += 1
+                            self.stats.recordHandOff()
                             handlers.addTask { await self.handler.handle(envelope) }
                         }
                     }
@@ -185,7 +187,9 @@ public final class SocketModeClient: Service {
             id: await connectionIDs.next(), url: url, configuration: configuration, stats: stats, logger: logger,
             report: { id, event in report.yield((id, event)) },
             acknowledgement: { [handler] in handler.acknowledgement(for: $0) },
-            dispatch: { [envelopeSink] envelope in envelopeSink.yield(envelope) })
+            dispatch: { [envelopeSink, handler] envelope in
+                if handler.wantsToHandle(envelope) { envelopeSink.yield(envelope) }
+            })
         group.addTask { await connection.run() }
         return connection
     }

@@ -57,35 +57,45 @@ final class SocketModeConnection: Sendable {
             maxFrameSize: configuration.maxMessageSize, closeTimeout: .seconds(1),
             autoPing: .enabled(timePeriod: configuration.pingInterval))
         if let host = URL(string: url)?.host, host.first?.isNumber == true, url.hasPrefix("wss") { wsConfiguration.sniHostname = "localhost" }
-        let reason = Mutex("closed by Slack")
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let final: String
         do {
-            try await WebSocketClient.connect(url: url, configuration: wsConfiguration, tlsConfiguration: configuration.tls,
-                                              logger: logger) { inbound, outbound, _ in
-                let why = try await withThrowingTaskGroup(of: String.self) { group in
-                    group.addTask {
-                        for try await message in inbound.messages(maxSize: self.configuration.maxMessageSize) {
-                            self.lastInbound.withLock { $0 = .now }
-                            if case .text(let text) = message { try await self.process(text, outbound: outbound) }
-                        }
-                        return "closed by Slack"
-                    }
-                    group.addTask {
-                        let why = await self.waitForCloseOrIdle()
-                        try? await outbound.close(.normalClosure, reason: nil)
-                        return why
-                    }
-                    let first = try await group.next() ?? "closed"
-                    group.cancelAll()
-                    return first
-                }
-                reason.withLock { $0 = why }
+            final = try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) {
+                try await self.connect(wsConfiguration, on: loop)
             }
         } catch {
-            reason.withLock { $0 = "socket error: \(type(of: error))" }
+            final = "socket error: \(type(of: error))"
         }
-        let final = reason.withLock { $0 }
         logger.info("Socket Mode connection ended", metadata: ["reason": "\(final)"])
         report(id, .closed(reason: final))
+    }
+
+    /// The socket's life, its frames read and acked on `loop`, until Slack, the idle check or a
+    /// close request ends it. Returns why it ended.
+    private func connect(_ wsConfiguration: WebSocketClientConfiguration, on loop: any EventLoop) async throws -> String {
+        let reason = Mutex("closed by Slack")
+        try await WebSocketClient.connect(url: url, configuration: wsConfiguration, tlsConfiguration: configuration.tls,
+                                          eventLoopGroup: loop, logger: logger) { inbound, outbound, _ in
+            let why = try await withThrowingTaskGroup(of: String.self) { group in
+                group.addTask {
+                    for try await message in inbound.messages(maxSize: self.configuration.maxMessageSize) {
+                        self.lastInbound.withLock { $0 = .now }
+                        if case .text(let text) = message { try await self.process(text, outbound: outbound) }
+                    }
+                    return "closed by Slack"
+                }
+                group.addTask {
+                    let why = await self.waitForCloseOrIdle()
+                    try? await outbound.close(.normalClosure, reason: nil)
+                    return why
+                }
+                let first = try await group.next() ?? "closed"
+                group.cancelAll()
+                return first
+            }
+            reason.withLock { $0 = why }
+        }
+        return reason.withLock { $0 }
     }
 
     /// Returns when someone asked to close, when `hello` did not come in time, or when no frame

@@ -40,6 +40,15 @@ public protocol SocketModeHandler: Sendable {
     /// do no I/O): a `view_submission`'s `response_action: errors`, for example. Only used when the
     /// envelope accepts a response payload.
     func acknowledgement(for envelope: SocketModeEnvelope) -> JSONValue?
+    /// Whether ``handle(_:)`` has anything to do with the envelope, asked on the socket's read
+    /// path right after the ack (so it must be quick and do no I/O). An envelope it declines never
+    /// reaches a task: at hundreds of Events API envelopes a second that the bot does not act on,
+    /// handing each to a handler task was a third of the bot's CPU.
+    func wantsToHandle(_ envelope: SocketModeEnvelope) -> Bool
     /// Handles an envelope after it was acked. Runs in its own task; never blocks the socket.
     func handle(_ envelope: SocketModeEnvelope) async
+}
+
+extension SocketModeHandler {
+    public func wantsToHandle(_ envelope: SocketModeEnvelope) -> Bool { true }
 }

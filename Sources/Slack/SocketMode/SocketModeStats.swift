@@ -12,6 +12,7 @@ public final class SocketModeStats: Sendable {
         var reconnects = 0
         var connected = 0
         var duplicatesIgnored = 0
+        var handedOff = 0
     }
 
     private let state = Mutex(State())
@@ -31,6 +32,8 @@ public final class SocketModeStats: Sendable {
     public var reconnects: Int { state.withLock { $0.reconnects } }
     public var connected: Int { state.withLock { $0.connected } }
     public var duplicatesIgnored: Int { state.withLock { $0.duplicatesIgnored } }
+    /// Envelopes given to the handler's task: acked ones it wanted, less duplicates.
+    public var handedOff: Int { state.withLock { $0.handedOff } }
     /// The most recent ack latencies (socket read → ack written), oldest first is not guaranteed.
     public var recentAckLatencies: [Duration] { state.withLock { $0.latencies } }
 
@@ -51,6 +54,10 @@ public final class SocketModeStats: Sendable {
     func recordReconnect() {
         reconnectCount.increment()
         state.withLock { $0.reconnects += 1 }
+    }
+
+    func recordHandOff() {
+        state.withLock { $0.handedOff += 1 }
     }
 
     func recordDuplicate() {

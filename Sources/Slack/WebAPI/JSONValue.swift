@@ -46,27 +46,16 @@ public enum JSONValue: Sendable, Hashable, Codable {
     public var array: [JSONValue]? { if case .array(let value) = self { value } else { nil } }
     public var object: [String: JSONValue]? { if case .object(let value) = self { value } else { nil } }
 
-    /// Parses JSON text. Uses JSONSerialization rather than Codable: every Socket Mode frame is
-    /// parsed on the socket's read path, and probing each value's type through Codable (a thrown
-    /// error per wrong guess) made parsing the largest cost per envelope (measured ~50× slower).
+    /// Parses JSON text with ``JSONReader``: neither Codable (a thrown error per wrong guess of a
+    /// value's type, ~50× slower) nor JSONSerialization (Foundation objects cast back one by one).
     public static func parse(_ data: Data) throws -> JSONValue {
-        JSONValue(foundation: try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]))
+        try data.withUnsafeBytes { raw in try JSONReader.parse(raw.bindMemory(to: UInt8.self)) }
     }
 
-    /// Maps JSONSerialization's objects. Booleans arrive as NSNumber with objCType `c`.
-    /// Containers are tested before `NSNumber`: an `as NSNumber` test on a dictionary bridges
-    /// the whole dictionary first, which made this the largest cost of parsing a frame.
-    init(foundation value: Any) {
-        switch value {
-        case let string as String: self = .string(string)
-        case let object as [String: Any]: self = .object(object.mapValues(JSONValue.init(foundation:)))
-        case let array as [Any]: self = .array(array.map(JSONValue.init(foundation:)))
-        case let number as NSNumber:
-            self = String(cString: number.objCType) == "c" ? .bool(number.boolValue) : .number(number.doubleValue)
-        default: self = .null
-        }
+    public static func parse(_ text: String) throws -> JSONValue {
+        var text = text
+        return try text.withUTF8 { try JSONReader.parse($0) }
     }
-    public static func parse(_ text: String) throws -> JSONValue { try parse(Data(text.utf8)) }
 
     public func encoded() -> Data {
         let encoder = JSONEncoder()
