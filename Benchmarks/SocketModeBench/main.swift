@@ -151,12 +151,13 @@ func measure(_ subject: Subject, process: Process, fake: SlackFake, output: URL,
     report(try await bounded { try await drive(fake, subject: subject.name, pid: pid, count: burstCount, rate: nil) })
 }
 
-/// SIGTERM, then SIGKILL if the subject is still there 5 s later; never blocks a thread waiting.
+/// SIGTERM, then SIGKILL if the subject is still there 5 s later (60 s under a launcher such as
+/// valgrind, which writes its profile after the bot's graceful stop); never blocks a thread waiting.
 func stop(_ process: Process) async {
     process.terminate()
     for signalNumber in [SIGTERM, SIGKILL] {
         if signalNumber == SIGKILL, process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + (signalNumber == SIGTERM && !benchLauncher.isEmpty ? .seconds(60) : .seconds(5))
         while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
         if !process.isRunning { break }
     }

@@ -59,7 +59,7 @@ public struct AegisConfiguration: Sendable {
         let root: Node
         do {
             try YAMLBounds.check(text: text)
-            guard let node = try Yams.compose(yaml: text, .basic) else { return ([:], nil) }  // as InventoryLoader
+            guard let node = try Yams.compose(yaml: text, .basic, .default, .utf8) else { return ([:], nil) }  // as InventoryLoader
             try YAMLBounds.check(node)
             root = node
         } catch let violation as YAMLBounds.Violation {

@@ -75,3 +75,12 @@ struct HexTests {
         #expect(Hex.encode(0...255).count == 512)
     }
 }
+
+struct ScalarTrimmingTests {
+    /// `YAMLMappingReader.trimmingSpaces` replaced Foundation's `.whitespaces` trim; it must trim
+    /// the same characters: tabs and every space separator (Zs), not line breaks.
+    @Test(arguments: ["plain", "  both  ", "\ttab\t", "\u{00a0}nbsp\u{3000}", "in side", "", "   ", "line\n", "\u{2003}em", "é ", " 😀"])
+    func trimsWhatFoundationsWhitespaceSetTrims(_ text: String) {
+        #expect(YAMLMappingReader.trimmingSpaces(text) == text.trimmingCharacters(in: .whitespaces))
+    }
+}

@@ -33,6 +33,14 @@ struct JSONReaderTests {
         #expect(try JSONValue.parse(text) == Self.foundationReading(text))
     }
 
+    /// Found by FuzzJSONReader: JSONSerialization reads this through `Decimal` and lands a few
+    /// units in the last place away; the reader gives the correctly rounded double.
+    @Test func integersBeyond64BitsAreCorrectlyRounded() throws {
+        let digits = String(repeating: "1", count: 45)
+        #expect(try JSONValue.parse(" \(digits) ") == .number(Double(digits)!))
+        #expect(try JSONValue.parse("-\(digits)e-40") == .number(Double("-\(digits)e-40")!))
+    }
+
     @Test("values come out as their types")
     func values() throws {
         let value = try JSONValue.parse(#"{"s":"a\u0041","n":-1.5e2,"t":true,"z":null,"l":[1]}"#)

@@ -12,7 +12,7 @@ enum KubeConfigYAML {
         let root: Node
         do {
             try YAMLBounds.check(text: text)
-            guard let node = try Yams.compose(yaml: text, .basic) else { throw KubeConfigError("the file is empty") }
+            guard let node = try Yams.compose(yaml: text, .basic, .default, .utf8) else { throw KubeConfigError("the file is empty") }
             try YAMLBounds.check(node)
             root = node
         } catch let error as KubeConfigError {

@@ -53,8 +53,9 @@ public enum InventoryLoader {
         do {
             try YAMLBounds.check(text: text)
             // `.basic`: every scalar is read as text by YAMLMappingReader, so Yams' default resolver
-            // (seven NSRegularExpressions per scalar, which load ICU: ~7 MB resident) buys nothing.
-            guard let node = try Yams.compose(yaml: text, .basic) else {
+            // (seven NSRegularExpressions per scalar, which load ICU: ~7 MB resident) buys nothing;
+            // `.utf8` given, because Yams' default encoding reads the process environment per parse.
+            guard let node = try Yams.compose(yaml: text, .basic, .default, .utf8) else {
                 throw InventoryError(file: file, line: 1, key: "(document)", problem: "the file is empty")
             }
             root = node

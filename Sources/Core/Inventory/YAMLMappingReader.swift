@@ -7,6 +7,9 @@ struct YAMLMappingReader {
     let file: String
     let path: String
     let mapping: Node.Mapping
+    /// The values by key text. `Node.Mapping`'s own subscript builds a node for the key and
+    /// compares it with every key in turn, a seventh of loading 1,000 Commands files.
+    let values: [String: Node]
     let line: Int
 
     init(file: String, path: String, node: Node) throws(InventoryError) {
@@ -17,6 +20,11 @@ struct YAMLMappingReader {
         self.file = file
         self.path = path
         self.mapping = mapping
+        var values: [String: Node] = [:]
+        for (key, value) in mapping {
+            if let text = key.string, values[text] == nil { values[text] = value }
+        }
+        self.values = values
         self.line = mapping.mark?.line ?? 1
     }
 
@@ -36,10 +44,10 @@ struct YAMLMappingReader {
         }
     }
 
-    func node(_ key: String) -> Node? { mapping[key] }
+    func node(_ key: String) -> Node? { values[key] }
 
     func requiredNode(_ key: String) throws(InventoryError) -> Node {
-        guard let value = mapping[key] else { throw error(key, "missing; this field is required") }
+        guard let value = values[key] else { throw error(key, "missing; this field is required") }
         return value
     }
 
@@ -48,19 +56,31 @@ struct YAMLMappingReader {
     }
 
     func optionalString(_ key: String) throws(InventoryError) -> String? {
-        guard let value = mapping[key] else { return nil }
+        guard let value = values[key] else { return nil }
         return try scalar(key, value)
     }
 
     func scalar(_ key: String, _ node: Node) throws(InventoryError) -> String {
         guard case .scalar(let scalar) = node else { throw error(key, "expected a single value", at: node) }
-        let text = scalar.string.trimmingCharacters(in: .whitespaces)
+        let text = Self.trimmingSpaces(scalar.string)
         guard !text.isEmpty else { throw error(key, "is empty", at: node) }
         return text
     }
 
+    /// `trimmingCharacters(in: .whitespaces)` (general category Zs and tab) without the bridge
+    /// to NSString, which was a tenth of the time to load 1,000 Commands files.
+    static func trimmingSpaces(_ text: String) -> String {
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool { scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator }
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }), let last = scalars.lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        if first == scalars.startIndex && last == scalars.index(before: scalars.endIndex) { return text }
+        return String(scalars[first...last])
+    }
+
     func stringList(_ key: String) throws(InventoryError) -> [String] {
-        guard let value = mapping[key] else { return [] }
+        guard let value = values[key] else { return [] }
         switch value {
         case .scalar: return [try scalar(key, value)]
         case .sequence(let sequence):
@@ -82,7 +102,7 @@ struct YAMLMappingReader {
     }
 
     func duration(_ key: String, required: Bool) throws(InventoryError) -> Duration? {
-        guard let node = mapping[key] else {
+        guard let node = values[key] else {
             if required { throw error(key, "missing; this field is required") }
             return nil
         }
