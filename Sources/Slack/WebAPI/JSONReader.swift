@@ -169,7 +169,7 @@ struct JSONReader {
                     index = mark
                 }
             }
-            out.append(contentsOf: String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{fffd}").utf8)
+            out.append(contentsOf: String(Unicode.Scalar(scalar) ?? "\u{fffd}").utf8)
         default: throw failure("an unknown escape")
         }
     }
