@@ -75,6 +75,17 @@ let package = Package(
             path: "Sources/State/SQLite",
             swiftSettings: strictSettings
         ),
+        // The state store for several replicas (PostgreSQL through PostgresNIO), with leases.
+        .target(
+            name: "AegisStatePostgres",
+            dependencies: [
+                "AegisCore", "AegisPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/State/Postgres",
+            swiftSettings: strictSettings
+        ),
         // The local sandbox: file-backed versioned secret store and deploy target.
         .target(
             name: "AegisLocalSandbox",
@@ -328,7 +339,7 @@ let package = Package(
         .target(
             name: "AegisApp",
             dependencies: [
-                "AegisCore", "AegisStateSQLite", "AegisLocalSandbox", "AegisChat", "AegisShell", "AegisSlack",
+                "AegisCore", "AegisStateSQLite", "AegisStatePostgres", "AegisLocalSandbox", "AegisChat", "AegisShell", "AegisSlack",
                 "SlackWebAPI", "SlackSocketMode",
                 "AegisAWS", "AegisKubernetes", "AegisPostgres", "AegisRedis", "AegisHTTPChecks", "AegisAdapters",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -476,6 +487,16 @@ let package = Package(
             path: "Tests/PostgresTests",
             swiftSettings: strictSettings
         ),
+        // Every state store against one conformance suite (SQLite, and PostgreSQL 15 from initdb).
+        .testTarget(
+            name: "AegisStateTests",
+            dependencies: [
+                "AegisCore", "AegisStateSQLite", "AegisStatePostgres", "AegisPostgres", "AegisAdapters", "AegisTestServers",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/StateTests",
+            swiftSettings: strictSettings
+        ),
         // Production end to end: the real executable and the real Slack bot with AEGIS_ENV=production
         // against PostgreSQL, redis-server and moto, the Kubernetes API fake and the aegis-api fake.
         .testTarget(
@@ -483,7 +504,7 @@ let package = Package(
             dependencies: [
                 "AegisApp", "AegisCore", "AegisAWS", "AegisOkta", "AegisPostgres", "AegisRedis", "AegisKubernetes", "AegisAzure",
                 "AegisTestServers", "KubernetesFake", "AegisAPIFake", "SlackFake", "SlackWebAPI", "SlackSocketMode",
-                "AegisSlackTestSupport",
+                "AegisSlackTestSupport", "AegisStatePostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

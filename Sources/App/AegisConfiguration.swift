@@ -119,7 +119,7 @@ public struct AegisConfiguration: Sendable {
             ("AEGIS_PROVIDER_TIMEOUT", .seconds(1), .seconds(600)), ("AEGIS_APPROVAL_TTL", .seconds(1), .seconds(7 * 86_400)),
             ("AEGIS_LOG_SCAN_WINDOW", .zero, .seconds(3_600)), ("AEGIS_KEY_WAIT", .seconds(1), .seconds(7 * 86_400)),
             ("AEGIS_DUE_CHECK_INTERVAL", .seconds(60), .seconds(365 * 86_400)),
-            ("AEGIS_SLACK_PACE", .milliseconds(10), .seconds(10)),
+            ("AEGIS_SLACK_PACE", .milliseconds(10), .seconds(10)), ("AEGIS_LEASE_TTL", .seconds(1), .seconds(600)),
         ]
         for (key, low, high) in durations where string(key) != nil {
             let value = try duration(key, default: low)
@@ -213,7 +213,8 @@ public struct AegisConfiguration: Sendable {
             retryBaseDelay: try duration("AEGIS_RETRY_BASE", default: .seconds(1)),
             timerPollInterval: try duration("AEGIS_TIMER_POLL", default: .seconds(30)),
             dueCheckInterval: try duration("AEGIS_DUE_CHECK_INTERVAL", default: .seconds(86_400)),
-            shutdownGrace: try shutdownGrace()
+            shutdownGrace: try shutdownGrace(),
+            leaseTTL: try duration("AEGIS_LEASE_TTL", default: .seconds(30))
         )
     }
 }

@@ -2,6 +2,8 @@ import AegisAdapters
 import AegisChat
 import AegisCore
 import AegisLocalSandbox
+import AegisPostgres
+import AegisStatePostgres
 import AegisStateSQLite
 import Foundation
 import Logging
@@ -64,7 +66,7 @@ public struct AppContext: Sendable {
         let catalog = AdapterModules.catalog
         let inventory = try InventoryLoader.load(directory: configuration.commandsDirectory, catalog: catalog)
         let environment = try configuration.environment(default: defaultEnvironment)
-        let (state, lock) = try openStateStore(configuration, environment: environment, access: access)
+        let (state, lock) = try openStateStore(configuration, environment: environment, access: access, logger: logger)
         let settings = try configuration.rotationSettings(inventory: inventory)
         let sandbox: LocalSandbox?
         let adapters: any AdapterResolver
@@ -96,6 +98,7 @@ public struct AppContext: Sendable {
             deferred.actions = wiring.deferredActions
             closers = wiring.closers
         }
+        if let shared = state as? PostgresStateStore { closers.append { await shared.close() } }
         // The shell's approvers: the configured list; the sandbox's pretend workspace only locally.
         let shellApprovers = configuration.workspace?.approvers ?? (environment == .local ? ShellWorkspaceDefaults.approvers : [])
         let approvers: any ApproverDirectory = approvers ?? StaticApproverDirectory(
@@ -103,18 +106,32 @@ public struct AppContext: Sendable {
         let engine = RotationEngine(EngineDependencies(
             inventory: inventory, state: state, adapters: adapters, approvers: approvers, events: events,
             steps: steps, checks: checks, deferredActions: deferred, settings: settings,
-            environment: environment, logger: logger, crashPoint: configuration.string("AEGIS_CRASH_POINT")))
+            environment: environment, logger: logger, crashPoint: configuration.string("AEGIS_CRASH_POINT"),
+            owner: .thisProcess(replica: configuration.string("AEGIS_REPLICA_ID"))))
         return AppContext(configuration: configuration, inventory: inventory, state: state, environment: environment,
                           sandbox: sandbox, engine: engine, settings: settings, logger: logger, closers: closers, lock: lock,
                           runnableSteps: Set(steps.executors.keys))
     }
 
-    /// `sqlite://PATH` (embedded). `postgres://` is the multi-replica store, not in this build yet.
+    /// `sqlite://PATH` (embedded, one process drives it) or `postgres://…` / `postgresql://…`
+    /// (several replicas; the schema is migrated by the first operation).
     static func openStateStore(_ configuration: AegisConfiguration, environment: AegisEnvironment,
-                               access: StateAccess) throws -> (any StateStore, StateFileLock?) {
+                               access: StateAccess, logger: Logger) throws -> (any StateStore, StateFileLock?) {
         let url = configuration.stateURL
+        if url.lowercased().hasPrefix("postgres://") || url.lowercased().hasPrefix("postgresql://") {
+            let parsed: PostgresURL
+            do { parsed = try PostgresURL(parsing: url) } catch {
+                throw AegisConfiguration.Problem(key: "AEGIS_STATE_URL", message: error.description.replacingOccurrences(of: "DATABASE_URL", with: "the PostgreSQL URL"))
+            }
+            // No local key file with a shared store: every replica must seal with the same key.
+            guard configuration.secret("AEGIS_AUDIT_KEY") != nil else {
+                throw AegisConfiguration.Problem(key: "AEGIS_AUDIT_KEY", message: "is required with a PostgreSQL state store (every replica seals the one audit chain with it; at least 32 bytes, or AEGIS_AUDIT_KEY_FILE)")
+            }
+            let key = try configuration.auditKey(environment: environment, localKeyFile: "")
+            return (try PostgresStateStore(url: parsed, auditKey: key, logger: logger), nil)
+        }
         guard url.hasPrefix("sqlite://") else {
-            throw AegisConfiguration.Problem(key: "AEGIS_STATE_URL", message: "'\(url.prefix(12))…' is not supported by this build; use sqlite://PATH")
+            throw AegisConfiguration.Problem(key: "AEGIS_STATE_URL", message: "'\(url.prefix(12))…' is not a state store URL; use sqlite://PATH or postgres://USER@HOST/DB")
         }
         let path = String(url.dropFirst("sqlite://".count))
         let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent

@@ -1,3 +1,4 @@
+import AegisCore
 import Foundation
 import Logging
 
@@ -46,7 +47,7 @@ public struct JSONLogHandler: LogHandler {
         var object: [String: String] = [
             // A format style, not a new ISO8601DateFormatter per line: the formatter brought ICU's
             // calendar machinery into every log call (issue 13's profile).
-            "time": Date().formatted(.iso8601),
+            "time": Timestamps.iso8601Fractional(Date()),
             "level": event.level.rawValue,
             "logger": label,
             "message": event.message.description,

@@ -90,6 +90,20 @@ public struct PostgresURL: Sendable {
 
     /// The PostgresNIO configuration. The password is revealed here, where it goes to the driver
     /// (which uses it for the SCRAM exchange: the plaintext is not sent to the server).
+    /// For a connection pool (the PostgreSQL state store): the same server, login and TLS mode.
+    public func clientConfiguration() throws -> PostgresClient.Configuration {
+        let tls: PostgresClient.Configuration.TLS
+        switch tlsMode {
+        case .disable: tls = .disable
+        case .prefer: tls = .prefer(.makeClientConfiguration())
+        case .require: tls = .require(.makeClientConfiguration())
+        }
+        var configuration = PostgresClient.Configuration(host: host, port: port, username: user,
+                                                         password: password?.revealSecretString(), database: database, tls: tls)
+        configuration.options.connectTimeout = .seconds(5)
+        return configuration
+    }
+
     func configuration() throws -> PostgresConnection.Configuration {
         let tls: PostgresConnection.Configuration.TLS
         switch tlsMode {

@@ -20,6 +20,9 @@ public struct RotationSettings: Sendable {
     /// a crash, for the next start (``ShutdownGrace``). Kept short: the process must exit within
     /// 10 s of SIGTERM whatever a provider does.
     public var shutdownGrace: Duration
+    /// How long a replica's hold on a rotation or timer lasts without renewal (`AEGIS_LEASE_TTL`):
+    /// after a replica dies, another takes its rotations over within about this time.
+    public var leaseTTL: Duration
 
     public init(
         approvalTTL: Duration = .seconds(30 * 60),
@@ -31,7 +34,8 @@ public struct RotationSettings: Sendable {
         retryBaseDelay: Duration = .seconds(1),
         timerPollInterval: Duration = .seconds(30),
         dueCheckInterval: Duration = .seconds(86_400),
-        shutdownGrace: Duration = .seconds(4)
+        shutdownGrace: Duration = .seconds(4),
+        leaseTTL: Duration = .seconds(30)
     ) {
         self.approvalTTL = approvalTTL
         self.logScanWindow = logScanWindow
@@ -43,7 +47,12 @@ public struct RotationSettings: Sendable {
         self.timerPollInterval = timerPollInterval
         self.dueCheckInterval = dueCheckInterval
         self.shutdownGrace = shutdownGrace
+        self.leaseTTL = leaseTTL
     }
+
+    /// How often a replica looks for rotations nobody drives (their holder died): half the lease
+    /// TTL, so a takeover comes at most 1.5 TTL after the last renewal.
+    public var adoptionInterval: Duration { max(.milliseconds(200), leaseTTL / 2) }
 
     /// The grace period for a secret: its override setting if set, else its Commands file's value.
     public func grace(for definition: SecretDefinition) -> Duration? {

@@ -27,11 +27,14 @@ public struct EngineDependencies: Sendable {
     /// Test-only fault injection: the engine SIGKILLs itself at this point (`after:<step>`,
     /// `before:<step>`, `rollback:<step>`), to prove a restart recovers. Nil in normal runs.
     public var crashPoint: String?
+    /// This process as a lease holder (``LeaseKeeper``).
+    public var owner: ReplicaOwner
 
     public init(inventory: Inventory, state: any StateStore, adapters: any AdapterResolver,
                 approvers: any ApproverDirectory, events: any RotationEventSink, steps: StepRegistry,
                 checks: CheckRegistry, deferredActions: DeferredActionRegistry = DeferredActionRegistry(),
-                settings: RotationSettings, environment: AegisEnvironment, logger: Logger, crashPoint: String? = nil) {
+                settings: RotationSettings, environment: AegisEnvironment, logger: Logger, crashPoint: String? = nil,
+                owner: ReplicaOwner = .thisProcess(replica: nil)) {
         self.inventory = inventory
         self.state = state
         self.adapters = adapters
@@ -44,5 +47,6 @@ public struct EngineDependencies: Sendable {
         self.environment = environment
         self.logger = logger
         self.crashPoint = crashPoint
+        self.owner = owner
     }
 }

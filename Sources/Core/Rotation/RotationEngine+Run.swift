@@ -7,6 +7,7 @@ import ServiceLifecycle
 extension RotationEngine {
     func drive(_ id: String) async {
         queuedCount -= 1
+        adopting.remove(id)
         guard !active.contains(id) else { return }
         active.insert(id)
         defer { active.remove(id) }
@@ -15,7 +16,16 @@ extension RotationEngine {
         var failures = 0
         while true {
             do {
-                try await driveOnce(id, logger: logger)
+                let driveLogger = logger
+                let ran: Bool? = try await leases.withLease(.rotation(id)) {
+                    try await self.driveOnce(id, logger: driveLogger)
+                    return true
+                }
+                if ran == nil { logger.debug("another replica holds this rotation's lease") }
+                return
+            } catch let lost as LeaseLost {
+                logger.warning("stopped driving the rotation: the lease is gone; the replica holding it now resumes it",
+                               metadata: ["reason": "\(lost.reason)"])
                 return
             } catch let interruption as RotationInterrupted {
                 logger.notice("rotation interrupted by shutdown; it resumes at the next start", metadata: ["during": "\(interruption.during)"])
@@ -82,6 +92,7 @@ extension RotationEngine {
             step.endedAt = nil
             step.attempts += 1
             step.error = nil
+            step.owner = LeaseContext.current?.owner
             try await deps.state.saveStep(step)
             record = try await deps.state.updateRotation(id: record.id) {
                 $0.status = planned.kind == .verify ? .verifying : .running
@@ -94,8 +105,10 @@ extension RotationEngine {
                 summary = try await execute(planned, record: record, definition: definition, adapters: adapters,
                                             step: &step, logger: logger)
             } catch {
-                // Cancelled by shutdown (whatever error the adapter turned that into): not a failure.
+                // Cancelled by shutdown or a lost lease (whatever error the adapter turned that
+                // into): not a failure.
                 if Task.isCancelled { throw RotationInterrupted(rotationID: record.id, during: planned.name) }
+                if error is LeaseLost { throw error }
                 // The state store failed under the step: retried by ``drive(_:)``, never rolled back for it.
                 if error is StateStoreUnavailable { throw error }
                 let reason = "step '\(planned.name)' failed: \(Self.safeDescription(error))"
@@ -127,7 +140,7 @@ extension RotationEngine {
             try await deps.state.saveStep(step)
             try await deps.state.appendAudit(AuditEntry(
                 actor: "aegis-rotate", action: "step.done", rotationID: record.id, secretID: record.secretID,
-                details: ["step": planned.name, "summary": summary]))
+                details: ["step": planned.name, "summary": summary, "replica": step.owner?.rawValue ?? ""]))
             steps[planned.index] = step
             record = try await deps.state.rotation(id: record.id) ?? record
             logger.info("step done", metadata: ["step": "\(planned.name)", "summary": "\(summary)"])
@@ -168,7 +181,9 @@ extension RotationEngine {
                     "step": "\(planned.name)", "attempt": "\(attempt)", "error": "\(error)", "retry_in_ms": "\(delay.milliseconds)"])
                 attempt += 1
                 step.attempts += 1
-                do { try await deps.state.saveStep(step) } catch { throw StateStoreUnavailable(underlying: "\(type(of: error))") }
+                do { try await deps.state.saveStep(step) } catch let lost as LeaseLost { throw lost } catch {
+                    throw StateStoreUnavailable(underlying: "\(type(of: error))")
+                }
                 try await Task.sleep(for: delay)
             }
         }
@@ -185,6 +200,8 @@ extension RotationEngine {
             recordFacts: { facts in
                 do {
                     return try await state.updateRotation(id: rotationID) { $0.facts.merge(facts) { _, new in new } }.facts
+                } catch let lost as LeaseLost {
+                    throw lost
                 } catch {
                     throw StateStoreUnavailable(underlying: "\(type(of: error))")
                 }
@@ -236,6 +253,7 @@ extension RotationEngine {
         case let error as StepError: error.description
         case let error as AdapterError: error.description
         case let error as StateStoreError: error.description
+        case let error as LeaseLost: error.description
         case is CancellationError: "cancelled"
         default: "unexpected \(type(of: error)) (details in the log)"
         }

@@ -14,8 +14,12 @@ public actor RotationEngine: Service {
     let deps: EngineDependencies
     let planBuilder: PlanBuilder
     let crash: CrashPoint
+    /// Takes the lease on each rotation and timer before acting on it (one replica acts on each).
+    public let leases: LeaseKeeper
     var logger: Logger
     var active: Set<String> = []
+    /// Rotations ``adoptUndriven()`` queued that have not started yet (so it queues each once).
+    var adopting: Set<String> = []
     var queuedCount = 0
     /// Set once ``run()`` has queued every unfinished rotation, so ``waitUntilIdle()`` cannot
     /// return before recovery has even begun.
@@ -30,6 +34,7 @@ public actor RotationEngine: Service {
         self.planBuilder = PlanBuilder(environment: deps.environment, settings: deps.settings, catalog: deps.steps.catalog)
         self.crash = CrashPoint(configured: deps.crashPoint)
         self.logger = deps.logger
+        self.leases = LeaseKeeper(state: deps.state, owner: deps.owner, ttl: deps.settings.leaseTTL, logger: deps.logger)
         (queue, queueContinuation) = AsyncStream.makeStream(of: String.self)
     }
 
@@ -37,7 +42,9 @@ public actor RotationEngine: Service {
     public var settings: RotationSettings { deps.settings }
     public var approverGroup: String { deps.approvers.groupName }
 
-    /// Resumes unfinished rotations, then drives approved ones until graceful shutdown.
+    /// Resumes unfinished rotations, then drives approved ones until graceful shutdown. Every
+    /// ``RotationSettings/adoptionInterval`` it looks again for rotations that need driving and
+    /// are not driven here: with several replicas, those whose holder died (their lease expired).
     ///
     /// On graceful shutdown no new rotation starts and no running one starts its next step; a
     /// step already running gets ``RotationSettings/shutdownGrace`` to finish and is then
@@ -53,15 +60,35 @@ public actor RotationEngine: Service {
         await withGracefulShutdownHandler {
             await ShutdownGrace.run(grace: deps.settings.shutdownGrace) {
                 await withDiscardingTaskGroup { group in
+                    group.addTask { await self.adoptUndriven() }
                     for await id in stream {
                         group.addTask { await self.drive(id) }
                     }
+                    group.cancelAll()
                 }
             }
         } onGracefulShutdown: {
             continuation.finish()
         }
         stopped = true
+    }
+
+    /// Until shutdown: queues every rotation that needs driving and is neither running nor queued
+    /// here. ``drive(_:)`` then takes its lease, or leaves it to the replica that holds one.
+    func adoptUndriven() async {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: self.deps.settings.adoptionInterval) } } catch { return }
+            guard !stopped, !Task.isShuttingDownGracefully else { return }
+            do {
+                for record in try await deps.state.rotations(statuses: Set(RotationStatus.allCases.filter(\.needsDriving)))
+                where !active.contains(record.id) && !adopting.contains(record.id) {
+                    adopting.insert(record.id)
+                    enqueue(record.id)
+                }
+            } catch {
+                logger.warning("cannot look for rotations to take over", metadata: ["error": "\(Self.safeDescription(error))"])
+            }
+        }
     }
 
     func enqueue(_ id: String) {

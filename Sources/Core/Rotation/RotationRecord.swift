@@ -52,6 +52,8 @@ public struct StepRecord: Sendable, Codable, Hashable {
     public var attempts: Int
     public var summary: String?
     public var error: String?
+    /// The replica that ran the step's latest attempt (its lease owner).
+    public var owner: ReplicaOwner?
 
     public init(rotationID: String, index: Int, name: String, status: StepStatus = .pending) {
         self.rotationID = rotationID

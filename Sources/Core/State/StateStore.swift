@@ -2,13 +2,18 @@ import Foundation
 
 /// Durable state: rotations, steps, timers and the audit log. SQLite by default, PostgreSQL for
 /// several replicas. Every method is a transaction; callers write state *before* side effects.
+///
+/// Every write made while ``LeaseContext/current`` is set checks and extends that lease in the
+/// same transaction, and fails with ``LeaseLost`` (writing nothing) when it is no longer this
+/// process's: a replica that lost a rotation cannot record progress for it. Audit appends are
+/// serialized by the store itself, so the chain stays one chain whatever number of processes write.
 public protocol StateStore: Sendable {
     /// Creates a rotation unless the secret already has an open one, atomically.
     /// `build` receives the next rotation number.
     func createRotation(
         secretID: String,
         audit: AuditEntry,
-        build: @Sendable (Int) -> RotationRecord
+        build: @escaping @Sendable (Int) -> RotationRecord
     ) async throws -> RotationCreation
 
     func rotation(id: String) async throws -> RotationRecord?
@@ -22,7 +27,7 @@ public protocol StateStore: Sendable {
     func updateRotation(
         id: String,
         audit: (@Sendable (RotationRecord) -> AuditEntry?)?,
-        _ body: @Sendable (inout RotationRecord) throws -> Void
+        _ body: @escaping @Sendable (inout RotationRecord) throws -> Void
     ) async throws -> RotationRecord
 
     func saveStep(_ step: StepRecord) async throws
@@ -31,10 +36,14 @@ public protocol StateStore: Sendable {
     /// Inserts a timer; a timer with the same ID already there is kept as it is.
     func scheduleTimer(_ timer: TimerRecord) async throws
     func dueTimers(now: Date) async throws -> [TimerRecord]
-    /// Marks a pending timer as running; false if someone else holds it. A timer left running by
-    /// a process that died is pending again after ``releaseOrphanedClaims()``.
+    /// Marks a due timer as running; false when it is done, cancelled, or running under another
+    /// replica's live lease. Called under the timer's lease (``LeaseName/timer(_:)``), which is
+    /// what makes one replica fire it: a timer left running by a process that died is due again
+    /// once its lease expired.
     func claimTimer(id: String, now: Date) async throws -> Bool
-    /// Called once at start-up: timers and rotations claimed by a dead process become claimable.
+    /// Called once at start-up. A store only one process drives (SQLite) drops every lease and
+    /// puts running timers back: their holder is this process's dead predecessor. A shared store
+    /// (PostgreSQL) keeps them: other replicas may be alive, and expiry frees a dead one's.
     func releaseOrphanedClaims() async throws
     func finishTimer(id: String, status: TimerStatus, note: String?) async throws
     /// Puts a timer back to pending at a later time (after a failure).
@@ -51,11 +60,38 @@ public protocol StateStore: Sendable {
     func appendAudit(_ entry: AuditEntry) async throws -> AuditRecord
     func auditRecords() async throws -> [AuditRecord]
 
+    // MARK: Leases (one replica acts on each rotation and timer; see ``LeaseKeeper``)
+
+    /// Takes the lease when nobody holds it, its holder's expired (by the store's clock), or
+    /// `owner` already holds it; nil when another owner holds a live one.
+    func acquireLease(_ name: LeaseName, owner: ReplicaOwner, ttl: Duration) async throws -> LeaseGrant?
+    /// Extends a held lease by its TTL; throws ``LeaseLost`` when it expired or changed hands.
+    func renewLease(_ grant: LeaseGrant) async throws
+    /// Gives a held lease up (no-op when it is no longer this grant's).
+    func releaseLease(_ grant: LeaseGrant) async throws
+    /// The live leases, for status and tests.
+    func liveLeases() async throws -> [LeaseRecord]
+
     /// Cheap reachability check for readiness probes.
     func ping() async throws
 
     /// The key the store seals audit records with; `audit verify` checks them with it.
     var auditKey: AuditKey { get }
+}
+
+/// A lease as the store keeps it.
+public struct LeaseRecord: Sendable, Hashable {
+    public let name: LeaseName
+    public let owner: ReplicaOwner
+    public let generation: Int64
+    public let expiresAt: Date
+
+    public init(name: LeaseName, owner: ReplicaOwner, generation: Int64, expiresAt: Date) {
+        self.name = name
+        self.owner = owner
+        self.generation = generation
+        self.expiresAt = expiresAt
+    }
 }
 
 public enum RotationCreation: Sendable {
@@ -65,7 +101,7 @@ public enum RotationCreation: Sendable {
 
 extension StateStore {
     @discardableResult
-    public func updateRotation(id: String, _ body: @Sendable (inout RotationRecord) throws -> Void) async throws -> RotationRecord {
+    public func updateRotation(id: String, _ body: @escaping @Sendable (inout RotationRecord) throws -> Void) async throws -> RotationRecord {
         try await updateRotation(id: id, audit: nil, body)
     }
 }

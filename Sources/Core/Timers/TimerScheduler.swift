@@ -59,17 +59,28 @@ public struct TimerScheduler: Service {
         }
         for timer in due {
             do {
-                guard try await state.claimTimer(id: timer.id, now: Date()) else { continue }
-                let note = try await engine.fire(timer)
-                try await state.finishTimer(id: timer.id, status: .done, note: note)
+                // Under the timer's lease, so exactly one replica fires it.
+                let fired = try await engine.leases.withLease(.timer(timer.id)) { [state, engine] () -> String? in
+                    guard try await state.claimTimer(id: timer.id, now: Date()) else { return nil }
+                    let note = try await engine.fire(timer)
+                    try await state.finishTimer(id: timer.id, status: .done, note: note)
+                    return note
+                }
+                guard let note = fired ?? nil else { continue }
                 logger.info("timer fired", metadata: ["timer.id": "\(timer.id)", "rotation.id": "\(timer.rotationID ?? "-")", "note": "\(note)"])
+            } catch let lost as LeaseLost {
+                logger.warning("stopped firing a timer: its lease is gone; the replica holding it now fires it",
+                               metadata: ["timer.id": "\(timer.id)", "reason": "\(lost.reason)"])
             } catch where Task.isCancelled {
                 logger.notice("timer interrupted by shutdown; it fires again at the next start", metadata: ["timer.id": "\(timer.id)"])
                 return
             } catch {
                 let note = "failed: \(RotationEngine.safeDescription(error)); retrying in 60s"
                 logger.error("timer failed", metadata: ["timer.id": "\(timer.id)", "error": "\(note)"])
-                try? await state.rescheduleTimer(id: timer.id, dueAt: Date().addingTimeInterval(60), note: note)
+                // Under the timer's lease again: only if no other replica took it meanwhile.
+                _ = try? await engine.leases.withLease(.timer(timer.id)) { [state] in
+                    try await state.rescheduleTimer(id: timer.id, dueAt: Date().addingTimeInterval(60), note: note)
+                }
             }
         }
     }

@@ -20,9 +20,9 @@ extension SlackFake {
 
     /// A user types `/rotate <text>`; returns the envelope ID.
     @discardableResult
-    public func slashCommand(user: String, channel: String, text: String) async throws -> String {
+    public func slashCommand(user: String, channel: String, text: String, toEverySocket: Bool = false) async throws -> String {
         let trigger = await state.newTrigger()
-        return try await sendEnvelope(type: "slash_commands", payload: [
+        return try await sendEnvelope(type: "slash_commands", toEverySocket: toEverySocket, payload: [
             "token": "legacy-verification-token", "team_id": "T0001", "team_domain": "aegis", "channel_id": .string(channel),
             "channel_name": .string(await state.channelName(channel)), "user_id": .string(user), "user_name": .string(await state.userName(user)),
             "command": "/rotate", "text": .string(text), "api_app_id": "A0AEGIS", "is_enterprise_install": "false",
@@ -33,9 +33,10 @@ extension SlackFake {
     /// A user clicks a button of a posted message; returns the envelope ID. The payload carries the
     /// whole message, as Slack's does (tens of kilobytes for a long checklist).
     @discardableResult
-    public func click(user: String, channel: String, message: FakeMessage, actionID: String, value: String) async throws -> String {
+    public func click(user: String, channel: String, message: FakeMessage, actionID: String, value: String,
+                      toEverySocket: Bool = false) async throws -> String {
         let trigger = await state.newTrigger()
-        return try await sendEnvelope(type: "interactive", payload: [
+        return try await sendEnvelope(type: "interactive", toEverySocket: toEverySocket, payload: [
             "type": "block_actions", "user": ["id": .string(user), "username": .string(await state.userName(user)), "team_id": "T0001"],
             "api_app_id": "A0AEGIS", "token": "legacy-verification-token", "trigger_id": .string(trigger),
             "team": ["id": "T0001", "domain": "aegis"], "channel": ["id": .string(channel), "name": .string(await state.channelName(channel))],
@@ -64,14 +65,20 @@ extension SlackFake {
 
     /// Sends an envelope on one open socket; returns its ID. Like Slack, it holds an envelope
     /// while the app has no socket (between a dropped connection and its replacement), here for
-    /// up to `wait`, then throws.
+    /// up to `wait`, then throws. `toEverySocket` sends the same envelope (one ID) on every open
+    /// socket at once: what an app with several connections sees when Slack redelivers an
+    /// envelope to another connection while the first is still handling it.
     @discardableResult
-    public func sendEnvelope(type: String, payload: JSONValue, acceptsResponsePayload: Bool,
+    public func sendEnvelope(type: String, toEverySocket: Bool = false, payload: JSONValue, acceptsResponsePayload: Bool,
                              wait: Duration = .seconds(10)) async throws -> String {
         let id = UUID().uuidString.lowercased()
         let frame: [String: JSONValue] = ["envelope_id": .string(id), "type": .string(type), "payload": payload,
                                           "accepts_response_payload": .bool(acceptsResponsePayload)]
         await state.track(frame, id: id)
+        if toEverySocket {
+            guard await state.broadcastToSockets(JSONValue.object(frame).text) > 0 else { throw SlackFakeError.noSocket }
+            return id
+        }
         let deadline = ContinuousClock.now + wait
         while !(await state.sendOnOneSocket(JSONValue.object(frame).text)) {
             guard ContinuousClock.now < deadline else { throw SlackFakeError.noSocket }

@@ -72,6 +72,12 @@ actor SlackFakeState {
         return true
     }
 
+    /// Sends on every open socket; returns how many.
+    func broadcastToSockets(_ text: String) -> Int {
+        broadcast(text)
+        return sockets.count
+    }
+
     func broadcast(_ text: String) {
         for socket in sockets.values { socket.send.yield(text) }
         transcript.append(text)

@@ -34,6 +34,16 @@ enum SQLiteSchema {
                 table.column("hash", .text).notNull()
             }
         }
+        // Leases: which process acts on a rotation or timer (one process per SQLite file, but the
+        // engine takes leases the same way on every store). `expires_at` is seconds since 1970.
+        migrator.registerMigration("v2-leases") { db in
+            try db.create(table: "lease") { table in
+                table.column("name", .text).primaryKey()
+                table.column("owner", .text).notNull()
+                table.column("generation", .integer).notNull()
+                table.column("expires_at", .double).notNull()
+            }
+        }
         return migrator
     }
 }

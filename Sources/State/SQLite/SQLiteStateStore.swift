@@ -6,8 +6,7 @@ import GRDB
 /// One bot process owns it; CLI commands read it alongside.
 public final class SQLiteStateStore: StateStore {
     let pool: any DatabaseWriter
-    let encoder: JSONEncoder
-    let decoder = JSONDecoder()
+    let coding = StateRecordCoding()
     public let path: String?
     /// Seals every audit record (HMAC chain, ``AuditChain``).
     public let auditKey: AuditKey
@@ -29,8 +28,6 @@ public final class SQLiteStateStore: StateStore {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         pool = try DatabasePool(path: path, configuration: configuration)
-        encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         try SQLiteSchema.migrator().migrate(pool)
     }
 
@@ -40,18 +37,26 @@ public final class SQLiteStateStore: StateStore {
         path = nil
         self.auditKey = auditKey
         pool = try DatabaseQueue()
-        encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         try SQLiteSchema.migrator().migrate(pool)
     }
 
-    func encode<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
-    func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T { try decoder.decode(type, from: Data(text.utf8)) }
+    /// A write transaction that first checks and extends the caller's lease
+    /// (``LeaseContext/current``), so nothing is written by a process that lost it.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let lease = LeaseContext.current
+        return try await pool.write { db in
+            if let lease { try Self.extend(lease, db) }
+            return try body(db)
+        }
+    }
+
+    func encode<T: Encodable>(_ value: T) throws -> String { try coding.encode(value) }
+    func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T { try coding.decode(type, text) }
 
     // MARK: Rotations
 
-    public func createRotation(secretID: String, audit: AuditEntry, build: @Sendable (Int) -> RotationRecord) async throws -> RotationCreation {
-        try await pool.write { db in
+    public func createRotation(secretID: String, audit: AuditEntry, build: @escaping @Sendable (Int) -> RotationRecord) async throws -> RotationCreation {
+        try await write { db in
             let openStatuses = RotationStatus.allCases.filter(\.isOpen).map(\.rawValue)
             let placeholders = openStatuses.map { _ in "?" }.joined(separator: ",")
             if let open = try String.fetchOne(db, sql: "SELECT data FROM rotation WHERE secret_id = ? AND status IN (\(placeholders)) ORDER BY number LIMIT 1",
@@ -104,8 +109,8 @@ public final class SQLiteStateStore: StateStore {
     }
 
     public func updateRotation(id: String, audit: (@Sendable (RotationRecord) -> AuditEntry?)?,
-                               _ body: @Sendable (inout RotationRecord) throws -> Void) async throws -> RotationRecord {
-        try await pool.write { db in
+                               _ body: @escaping @Sendable (inout RotationRecord) throws -> Void) async throws -> RotationRecord {
+        try await write { db in
             guard let text = try String.fetchOne(db, sql: "SELECT data FROM rotation WHERE id = ?", arguments: [id]) else {
                 throw StateStoreError("no rotation \(id)")
             }
@@ -121,7 +126,7 @@ public final class SQLiteStateStore: StateStore {
     // MARK: Steps
 
     public func saveStep(_ step: StepRecord) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "INSERT OR REPLACE INTO step (rotation_id, idx, data) VALUES (?, ?, ?)",
                            arguments: [step.rotationID, step.index, try self.encode(step)])
         }
@@ -137,7 +142,7 @@ public final class SQLiteStateStore: StateStore {
     // MARK: Timers
 
     public func scheduleTimer(_ timer: TimerRecord) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO timer (id, kind, rotation_id, due_at, status, data) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [timer.id, timer.kind.rawValue, timer.rotationID, timer.dueAt.timeIntervalSince1970,
                                        timer.status.rawValue, try self.encode(timer)])
@@ -153,15 +158,19 @@ public final class SQLiteStateStore: StateStore {
 
     public func dueTimers(now: Date) async throws -> [TimerRecord] {
         try await pool.read { db in
-            try String.fetchAll(db, sql: "SELECT data FROM timer WHERE status = 'pending' AND due_at <= ? ORDER BY due_at",
-                                arguments: [now.timeIntervalSince1970])
+            try String.fetchAll(db, sql: """
+                SELECT data FROM timer WHERE due_at <= ? AND (status = 'pending' OR (status = 'running' AND NOT EXISTS (
+                    SELECT 1 FROM lease WHERE lease.name = 'timer:' || timer.id AND lease.expires_at > ?)))
+                ORDER BY due_at
+                """, arguments: [now.timeIntervalSince1970, Date().timeIntervalSince1970])
                 .map { try self.decode(TimerRecord.self, $0) }
         }
     }
 
     public func claimTimer(id: String, now: Date) async throws -> Bool {
         try await mutateTimer(id: id) { timer in
-            guard timer.status == .pending else { return false }
+            // Running means a holder whose lease expired (this call runs under the timer's lease).
+            guard timer.status == .pending || timer.status == .running else { return false }
             timer.status = .running
             timer.claimedAt = now
             return true
@@ -189,6 +198,7 @@ public final class SQLiteStateStore: StateStore {
 
     /// SQLite is owned by one process: whatever it left running when it died is claimable again.
     public func releaseOrphanedClaims() async throws {
+        try await pool.write { db in try db.execute(sql: "DELETE FROM lease") }
         let running = try await pool.read { db in
             try String.fetchAll(db, sql: "SELECT id FROM timer WHERE status = 'running'")
         }
@@ -201,8 +211,8 @@ public final class SQLiteStateStore: StateStore {
         timerChanges.signal()
     }
 
-    func mutateTimer(id: String, _ change: @Sendable (inout TimerRecord) -> Bool) async throws -> Bool {
-        try await pool.write { db in
+    func mutateTimer(id: String, _ change: @escaping @Sendable (inout TimerRecord) -> Bool) async throws -> Bool {
+        try await write { db in
             guard let text = try String.fetchOne(db, sql: "SELECT data FROM timer WHERE id = ?", arguments: [id]) else { return false }
             var timer = try self.decode(TimerRecord.self, text)
             guard change(&timer) else { return false }
@@ -230,7 +240,7 @@ public final class SQLiteStateStore: StateStore {
     // MARK: Audit
 
     public func appendAudit(_ entry: AuditEntry) async throws -> AuditRecord {
-        try await pool.write { db in try self.appendAudit(entry, db) }
+        try await write { db in try self.appendAudit(entry, db) }
     }
 
     @discardableResult
@@ -248,6 +258,57 @@ public final class SQLiteStateStore: StateStore {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT seq, body, prev_hash, hash FROM audit ORDER BY seq").map {
                 AuditRecord(sequence: $0["seq"], body: $0["body"], previousHash: $0["prev_hash"], hash: $0["hash"])
+            }
+        }
+    }
+
+    // MARK: Leases
+
+    public func acquireLease(_ name: LeaseName, owner: ReplicaOwner, ttl: Duration) async throws -> LeaseGrant? {
+        try await pool.write { db in
+            let now = Date().timeIntervalSince1970
+            let expires = now + ttl.timeInterval
+            let existing = try Row.fetchOne(db, sql: "SELECT owner, generation, expires_at FROM lease WHERE name = ?", arguments: [name.rawValue])
+            guard let existing else {
+                try db.execute(sql: "INSERT INTO lease (name, owner, generation, expires_at) VALUES (?, ?, 1, ?)",
+                               arguments: [name.rawValue, owner.rawValue, expires])
+                return LeaseGrant(name: name, owner: owner, generation: 1, ttl: ttl)
+            }
+            guard (existing["expires_at"] as Double) <= now || (existing["owner"] as String) == owner.rawValue else { return nil }
+            let generation = (existing["generation"] as Int64) + 1
+            try db.execute(sql: "UPDATE lease SET owner = ?, generation = ?, expires_at = ? WHERE name = ?",
+                           arguments: [owner.rawValue, generation, expires, name.rawValue])
+            return LeaseGrant(name: name, owner: owner, generation: generation, ttl: ttl)
+        }
+    }
+
+    public func renewLease(_ grant: LeaseGrant) async throws {
+        try await pool.write { db in try Self.extend(grant, db) }
+    }
+
+    /// Extends `grant` by its TTL if it is still live and unchanged; throws ``LeaseLost`` otherwise.
+    static func extend(_ grant: LeaseGrant, _ db: Database) throws {
+        let now = Date().timeIntervalSince1970
+        try db.execute(sql: "UPDATE lease SET expires_at = ? WHERE name = ? AND owner = ? AND generation = ? AND expires_at > ?",
+                       arguments: [now + grant.ttl.timeInterval, grant.name.rawValue, grant.owner.rawValue, grant.generation, now])
+        guard db.changesCount == 1 else {
+            throw LeaseLost(name: grant.name, reason: "it expired or another process holds it now")
+        }
+    }
+
+    public func releaseLease(_ grant: LeaseGrant) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM lease WHERE name = ? AND owner = ? AND generation = ?",
+                           arguments: [grant.name.rawValue, grant.owner.rawValue, grant.generation])
+        }
+    }
+
+    public func liveLeases() async throws -> [LeaseRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT name, owner, generation, expires_at FROM lease WHERE expires_at > ? ORDER BY name",
+                             arguments: [Date().timeIntervalSince1970]).map {
+                LeaseRecord(name: LeaseName(rawValue: $0["name"]), owner: ReplicaOwner(rawValue: $0["owner"]),
+                            generation: $0["generation"], expiresAt: Date(timeIntervalSince1970: $0["expires_at"]))
             }
         }
     }
