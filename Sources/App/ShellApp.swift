@@ -33,7 +33,7 @@ public enum ShellApp {
         if app.sandbox != nil {
             let seeded = try await app.seedSandbox()
             if !seeded.isEmpty {
-                try await app.state.appendAudit(AuditEntry(actor: "aegis-rotate", action: "sandbox.seeded",
+                try await app.state.appendAudit(AuditEntry(actor: "aegis-rotate", action: .sandboxSeeded,
                                                            details: ["secrets": seeded.joined(separator: ",")]))
                 seededNote = "\nSeeded the sandbox with initial versions of: \(seeded.joined(separator: ", "))."
             }

@@ -114,7 +114,7 @@ public struct SlackBot: Sendable {
         await outbox.setLossHandler { loss in
             var details = ["channel": loss.channel, "reason": loss.reason.rawValue, "posts": "\(loss.posts)", "updates": "\(loss.updates)"]
             details["problem"] = loss.problem
-            _ = try? await state.appendAudit(AuditEntry(actor: "aegis-rotate", action: "chat.undelivered", details: details))
+            _ = try? await state.appendAudit(AuditEntry(actor: "aegis-rotate", action: .chatUndelivered, details: details))
         }
         try await context.state.releaseOrphanedClaims()
         _ = try await context.seedSandbox()

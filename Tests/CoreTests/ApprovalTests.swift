@@ -32,18 +32,19 @@ struct ApprovalTests {
         guard case .refused(let finished) = try await harness.engine.deny(rotationID: id, user: "dave") else { Issue.record("deny of finished accepted"); return }
         #expect(finished.contains("completed"))
         let audit = try await harness.state.auditRecords().compactMap(\.entry)
-        #expect(audit.filter { $0.action == "approve.refused" }.count == 4)
-        #expect(audit.contains { $0.action == "rotation.approved" && $0.actor == "carol" })
-        #expect(audit.filter { $0.action == "deny.refused" }.count == 1)
+        #expect(audit.filter { $0.action.rawValue == "approve.refused" }.count == 4)
+        #expect(audit.contains { $0.action.rawValue == "rotation.approved" && $0.actor == "carol" })
+        #expect(audit.filter { $0.action.rawValue == "deny.refused" }.count == 1)
     }
 
-    @Test("an expired request cannot be approved")
+    @Test("an expired request cannot be approved (the engine's clock moved past the approval TTL)")
     func expiry() async throws {
-        let harness = try await EngineHarness(settings: RotationSettings(approvalTTL: .milliseconds(200)))
+        let clock = ManualClock()
+        let harness = try await EngineHarness(settings: RotationSettings(approvalTTL: .seconds(1_800)), clock: clock)
         defer { harness.stop() }
         guard case .created(let snapshot) = try await harness.engine.request(secretName: "jwt", requester: "alice", reason: "",
                                                                              leaked: false, channel: "ops") else { Issue.record("not created"); return }
-        try await Task.sleep(for: .milliseconds(300))
+        clock.advance(by: 1_801)
         guard case .refused(let reason) = try await harness.engine.approve(rotationID: snapshot.record.id, user: "carol") else {
             Issue.record("expired approval accepted"); return
         }

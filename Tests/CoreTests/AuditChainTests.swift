@@ -11,7 +11,7 @@ struct AuditChainTests {
         var records: [AuditRecord] = []
         var previous = AuditChain.genesisHash
         for index in 1...count {
-            let record = AuditChain.seal(AuditEntry(actor: "carol", action: "rotation.approved", rotationID: "R-\(index)"),
+            let record = AuditChain.seal(AuditEntry(actor: "carol", action: AuditAction(rawValue: "rotation.approved"), rotationID: "R-\(index)"),
                                          sequence: index, previousHash: previous, at: Date(), key: key)
             records.append(record)
             previous = record.hash
@@ -48,7 +48,7 @@ struct AuditChainTests {
 
     @Test func rehashedRecordBreaksTheNextLink() {
         var records = chain(4)
-        let forged = AuditChain.seal(AuditEntry(actor: "mallory", action: "rotation.approved"), sequence: 2,
+        let forged = AuditChain.seal(AuditEntry(actor: "mallory", action: AuditAction(rawValue: "rotation.approved")), sequence: 2,
                                      previousHash: records[0].hash, at: Date(), key: key)
         records[1] = forged
         guard case .broken(let sequence, _) = AuditChain.verify(records, key: key) else { Issue.record("forgery not detected"); return }
@@ -61,8 +61,8 @@ struct AuditChainTests {
         var records = chain(4)
         var previous = records[0].hash
         for index in 1..<records.count {
-            let entry = index == 1 ? AuditEntry(actor: "mallory", action: "rotation.approved", rotationID: "R-9")
-                                   : AuditEntry(actor: "carol", action: "rotation.completed", rotationID: "R-\(index + 1)")
+            let entry = index == 1 ? AuditEntry(actor: "mallory", action: AuditAction(rawValue: "rotation.approved"), rotationID: "R-9")
+                                   : AuditEntry(actor: "carol", action: AuditAction(rawValue: "rotation.completed"), rotationID: "R-\(index + 1)")
             records[index] = AuditChain.seal(entry, sequence: index + 1, previousHash: previous, at: Date(), key: otherKey)
             previous = records[index].hash
         }

@@ -6,6 +6,7 @@ import AegisLocalSandbox
 import AegisStateSQLite
 import Foundation
 import Logging
+import Synchronization
 
 /// The repository's Commands folder.
 let repositoryCommands = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -61,6 +62,14 @@ actor RecordingSink: RotationEventSink {
     }
 }
 
+/// A wall clock the test moves by hand (the engine's ``EngineDependencies/clock``).
+final class ManualClock: WallClock {
+    private let current: Mutex<Date>
+    init(_ start: Date = Date()) { current = Mutex(start) }
+    func now() -> Date { current.withLock { $0 } }
+    func advance(by interval: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(interval) } }
+}
+
 /// An engine on a real SQLite file and a real local sandbox, running in a background task.
 struct EngineHarness {
     let folder: URL
@@ -72,7 +81,7 @@ struct EngineHarness {
     let runner: Task<Void, Never>
 
     init(commands: URL = repositoryCommands, settings: RotationSettings = RotationSettings(retryBaseDelay: .milliseconds(10)),
-         restartCommand: String? = nil) async throws {
+         restartCommand: String? = nil, clock: any WallClock = SystemWallClock()) async throws {
         folder = try temporaryDirectory("engine")
         state = try SQLiteStateStore(path: folder.appendingPathComponent("state.sqlite").path, auditKey: try AuditKey(material: SecretValue(utf8: "test-audit-key-0123456789abcdef-0123456789")))
         sandbox = LocalSandbox(root: folder.appendingPathComponent("local"), restartCommand: restartCommand)
@@ -83,7 +92,7 @@ struct EngineHarness {
             inventory: inventory, state: state, adapters: sandbox,
             approvers: StaticApproverDirectory(groupName: "security-ops", members: ["carol", "dave"]),
             events: sink, steps: steps, checks: .builtIn(sandbox: true), settings: settings,
-            environment: .local, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }))
+            environment: .local, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, clock: clock))
         _ = try await sandbox.seed(inventory, runnable: Set(steps.executors.keys))
         let engine = self.engine
         runner = Task { try? await engine.run() }

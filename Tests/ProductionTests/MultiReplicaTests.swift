@@ -28,6 +28,12 @@ struct MultiReplicaTests {
                 let thread = try await cluster.waitForEnd(of: request)
                 #expect(thread.contains("🎉 R-1 completed"), "\(thread)")
                 try await expectRanOnce(cluster, secret: "jwt-signing-key", request: request)
+                // Both replicas started together on an empty database, and each migrates before its
+                // Slack connection opens: exactly one of them applied the schema.
+                let migrated = Self.replicas.filter { name in
+                    ((try? String(contentsOf: cluster.logFile(name), encoding: .utf8)) ?? "").contains("applied a state store migration")
+                }
+                #expect(migrated.count == 1, "replicas that applied the schema: \(migrated)")
             }
         }
     }
@@ -39,7 +45,7 @@ struct MultiReplicaTests {
                 try await cluster.fake.slashCommand(user: People.alice, channel: People.ops, text: "jwt delivered twice", toEverySocket: true)
                 let request = try await cluster.requestMessage()
                 _ = try await waitUntilValue("the second replica to refuse the second delivery", timeout: .seconds(30)) { () -> Bool? in
-                    let refusals = try await cluster.store.auditRecords().compactMap(\.entry).filter { $0.action == "request.refused" }
+                    let refusals = try await cluster.store.auditRecords().compactMap(\.entry).filter { $0.action.rawValue == "request.refused" }
                     return refusals.isEmpty ? nil : true
                 }
                 try await cluster.fake.click(user: People.carol, channel: People.ops, message: request, actionID: "approve", value: "R-1",
@@ -49,12 +55,46 @@ struct MultiReplicaTests {
                 let rotations = try await cluster.store.latestRotations(limit: 10).map(\.id)
                 #expect(rotations == ["R-1"], "a delivery to two replicas made more than one rotation: \(rotations)")
                 let audit = try await cluster.store.auditRecords().compactMap(\.entry)
-                #expect(audit.filter { $0.action == "rotation.requested" }.count == 1)
-                #expect(audit.filter { $0.action == "rotation.approved" }.count == 1, "approved more than once")
-                #expect(audit.filter { $0.action == "request.refused" && $0.details["reason"] == "already open" }.count == 1,
+                #expect(audit.filter { $0.action.rawValue == "rotation.requested" }.count == 1)
+                #expect(audit.filter { $0.action.rawValue == "rotation.approved" }.count == 1, "approved more than once")
+                #expect(audit.filter { $0.action.rawValue == "request.refused" && $0.details["reason"] == "already open" }.count == 1,
                         "the second delivery of the request must be refused as already open")
-                #expect(audit.filter { $0.action == "approve.refused" }.count == 1, "the second delivery of the click must be refused")
+                #expect(audit.filter { $0.action.rawValue == "approve.refused" }.count == 1, "the second delivery of the click must be refused")
                 try await expectRanOnce(cluster, secret: "jwt-signing-key", request: request)
+            }
+        }
+    }
+
+    @Test("timers fire once across replicas: an approval expiry, a grace clean-up, one overdue reminder armed")
+    func timersFireOnce() async throws {
+        try await Scenario.with { scenario in
+            try await ReplicaCluster.with(scenario, extra: ["AEGIS_APPROVAL_TTL": "8s", "AEGIS_JWT_GRACE": "3s"]) { cluster in
+                try await cluster.fake.slashCommand(user: People.alice, channel: People.ops, text: "redis left unanswered")
+                _ = try await cluster.requestMessage("R-1")
+                try await cluster.fake.slashCommand(user: People.alice, channel: People.ops, text: "jwt grace on two replicas")
+                let request = try await cluster.requestMessage("R-2")
+                try await cluster.fake.click(user: People.carol, channel: People.ops, message: request, actionID: "approve", value: "R-2")
+                let thread = try await cluster.waitForEnd(of: request, "R-2")
+                #expect(thread.contains("🎉 R-2 completed"), "\(thread)")
+                _ = try await waitUntilValue("R-1's expiry and R-2's grace clean-up", timeout: .seconds(40)) { () -> Bool? in
+                    let actions = try await cluster.store.auditRecords().compactMap(\.entry).map(\.action)
+                    return actions.contains(.expired) && actions.contains(.graceCleanup) ? true : nil
+                }
+                // Both replicas poll timers every 100 ms; give a second firing time to show up.
+                try await Task.sleep(for: .seconds(1))
+                let audit = try await cluster.store.auditRecords().compactMap(\.entry)
+                #expect(audit.filter { $0.action == .expired && $0.rotationID == "R-1" }.count == 1, "expiry fired more than once")
+                #expect(audit.filter { $0.action == .graceCleanupStarted && $0.rotationID == "R-2" }.count == 1, "grace clean-up started more than once")
+                #expect(audit.filter { $0.action == .graceCleanup && $0.rotationID == "R-2" }.count == 1, "grace clean-up finished more than once")
+                let reminders = try await cluster.store.pendingTimers(kind: .dueCheck)
+                #expect(reminders.count == 1, "overdue reminders armed by two replicas starting together: \(reminders.map(\.id))")
+                let config = await scenario.configMap()
+                #expect(config["jwt.previous_signing_key"] == nil, "the old key is still deployed after the grace clean-up")
+                let restarts = await scenario.kube.requests.filter {
+                    $0.method == "PATCH" && $0.path.hasSuffix("/deployments/\(Scenario.location.deployment)")
+                }.count
+                #expect(restarts == 2, "one restart for the rotation and one for the clean-up, not \(restarts)")
+                try await expectAuditAndNoLeaks(cluster, point: "timers")
             }
         }
     }

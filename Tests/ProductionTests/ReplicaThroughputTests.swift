@@ -31,7 +31,7 @@ struct ReplicaThroughputTests {
                 try await cluster.waitForSockets(replicas)
                 let rate = try await runTwenty(cluster, environment: local)
                 print("twenty queued rotations on \(replicas) replica(s), lease TTL \(ReplicaCluster.leaseTTL): \(String(format: "%.1f", rate)) rotations per minute")
-                let owners = try await cluster.store.auditRecords().compactMap(\.entry).filter { $0.action == "step.done" }
+                let owners = try await cluster.store.auditRecords().compactMap(\.entry).filter { $0.action.rawValue == "step.done" }
                     .map { ReplicaOwner(rawValue: $0.details["replica"] ?? "").replica }
                 #expect(Set(owners).isSubset(of: Set(names)), "\(Set(owners))")
             }
@@ -58,7 +58,7 @@ struct ReplicaThroughputTests {
         let records = try await cluster.store.latestRotations(limit: Self.count * 2)
         #expect(records.filter { $0.status == .completed }.count == Self.count,
                 "not all completed: \(records.map { "\($0.id) \($0.status.rawValue) \($0.failure ?? "")" })")
-        let done = try await cluster.store.auditRecords().compactMap(\.entry).filter { $0.action == "step.done" }
+        let done = try await cluster.store.auditRecords().compactMap(\.entry).filter { $0.action.rawValue == "step.done" }
         for id in ids {
             let steps = done.filter { $0.rotationID == id }.compactMap { $0.details["step"] }
             #expect(steps == CrashStrategy.jwtSingleRollout.steps, "\(id) steps done: \(steps)")

@@ -23,7 +23,7 @@ struct PostgresStateStoreTests {
         #expect(try await stores[0].prepare() == [], "a second prepare applied something again")
         // Every replica works on the migrated schema.
         for (index, store) in stores.enumerated() {
-            try await store.appendAudit(AuditEntry(actor: "replica\(index)", action: "test.start"))
+            try await store.appendAudit(AuditEntry(actor: "replica\(index)", action: AuditAction(rawValue: "test.start")))
         }
         #expect(try await stores[4].auditRecords().count == 5)
         for store in stores { await store.close() }

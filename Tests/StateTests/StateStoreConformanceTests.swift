@@ -50,7 +50,7 @@ struct StateStoreConformanceTests {
             #expect(outcomes.filter { $0.hasPrefix("created") } == ["created R-1"], "\(outcomes)")
             #expect(outcomes.filter { $0 == "open R-1" }.count == 19, "\(outcomes)")
             #expect(try await stores.first.rotations(secretID: Records.id("jwt")).count == 1)
-            let requests = try await stores.first.auditRecords().compactMap(\.entry).filter { $0.action == "rotation.requested" }
+            let requests = try await stores.first.auditRecords().compactMap(\.entry).filter { $0.action.rawValue == "rotation.requested" }
             #expect(requests.count == 1, "only the request that created a rotation is audited as one")
         }
     }
@@ -66,7 +66,7 @@ struct StateStoreConformanceTests {
                     group.addTask {
                         do {
                             let record = try await store.updateRotation(id: "R-1", audit: { record in
-                                AuditEntry(actor: "approver\(index)", action: "rotation.approved", rotationID: record.id)
+                                AuditEntry(actor: "approver\(index)", action: .approved, rotationID: record.id)
                             }) { record in
                                 guard record.status == .awaitingApproval else { throw AlreadyDecided() }
                                 record.status = .approved
@@ -83,7 +83,7 @@ struct StateStoreConformanceTests {
             #expect(winners.count == 1, "\(winners)")
             let stored = try #require(try await stores.second.rotation(id: "R-1"))
             #expect(stored.status == .approved && stored.decidedBy == winners.first)
-            let approvals = try await stores.first.auditRecords().compactMap(\.entry).filter { $0.action == "rotation.approved" }
+            let approvals = try await stores.first.auditRecords().compactMap(\.entry).filter { $0.action.rawValue == "rotation.approved" }
             #expect(approvals.map(\.actor) == winners, "an audit record for a decision that did not land")
         }
     }
@@ -95,7 +95,7 @@ struct StateStoreConformanceTests {
             _ = try await stores.first.createRotation(secretID: Records.id("jwt"), audit: Records.requested(), build: { Records.rotation($0) })
             let before = try await stores.first.auditRecords().count
             await #expect(throws: Refused.self) {
-                try await stores.second.updateRotation(id: "R-1", audit: { _ in AuditEntry(actor: "x", action: "never") }) { record in
+                try await stores.second.updateRotation(id: "R-1", audit: { _ in AuditEntry(actor: "x", action: AuditAction(rawValue: "never")) }) { record in
                     record.status = .approved
                     throw Refused()
                 }
@@ -177,7 +177,7 @@ struct StateStoreConformanceTests {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<50 {
                     let store = index.isMultiple(of: 2) ? stores.first : stores.second
-                    group.addTask { try await store.appendAudit(AuditEntry(actor: "a\(index)", action: "test.append")) }
+                    group.addTask { try await store.appendAudit(AuditEntry(actor: "a\(index)", action: AuditAction(rawValue: "test.append"))) }
                 }
                 try await group.waitForAll()
             }
@@ -223,7 +223,7 @@ struct StateStoreConformanceTests {
             let auditBefore = try await stores.first.auditRecords().count
             await #expect(throws: LeaseLost.self) {
                 try await LeaseContext.$current.withValue(stale) {
-                    try await stores.first.updateRotation(id: "R-1", audit: { _ in AuditEntry(actor: "a", action: "late") }) { $0.failure = "late" }
+                    try await stores.first.updateRotation(id: "R-1", audit: { _ in AuditEntry(actor: "a", action: AuditAction(rawValue: "late")) }) { $0.failure = "late" }
                 }
             }
             await #expect(throws: LeaseLost.self) {
@@ -232,7 +232,7 @@ struct StateStoreConformanceTests {
                 }
             }
             await #expect(throws: LeaseLost.self) {
-                try await LeaseContext.$current.withValue(stale) { try await stores.first.appendAudit(AuditEntry(actor: "a", action: "late")) }
+                try await LeaseContext.$current.withValue(stale) { try await stores.first.appendAudit(AuditEntry(actor: "a", action: AuditAction(rawValue: "late"))) }
             }
             #expect(try await stores.second.rotation(id: "R-1")?.failure == nil)
             #expect(try await stores.second.steps(rotationID: "R-1").isEmpty)

@@ -85,6 +85,6 @@ enum Records {
     static func id(_ name: String) -> String { inventory.definition(named: name)!.id }
 
     static func requested(_ secret: String = "jwt") -> AuditEntry {
-        AuditEntry(actor: "alice", action: "rotation.requested", secretID: secret)
+        AuditEntry(actor: "alice", action: AuditAction(rawValue: "rotation.requested"), secretID: secret)
     }
 }

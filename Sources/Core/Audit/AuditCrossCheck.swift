@@ -20,7 +20,7 @@ public enum AuditCrossCheck {
         var problems: [String] = []
         for record in rotations.sorted(by: { $0.number < $1.number }) {
             let own = byRotation[record.id] ?? []
-            func has(_ action: String) -> Bool { own.contains { $0.action == action } }
+            func has(_ action: AuditAction) -> Bool { own.contains { $0.action == action } }
             if !has(AuditAction.requested) {
                 problems.append("\(record.id) (\(record.status.rawValue)) has no rotation.requested record")
             }
@@ -30,30 +30,15 @@ public enum AuditCrossCheck {
                     problems.append("\(record.id) is \(record.status.rawValue) but no rotation.approved record by an approver other than the requester, for its plan digest, proves it was approved")
                 }
             }
-            let ending: [RotationStatus: [String]] = [
+            let ending: [RotationStatus: [AuditAction]] = [
                 .completed: [AuditAction.completed], .rolledBack: [AuditAction.rolledBack, AuditAction.failedBeforeStart, AuditAction.refusedUnproven],
                 .failed: [AuditAction.rollbackFailed, AuditAction.refusedUnproven], .denied: [AuditAction.denied],
                 .cancelled: [AuditAction.cancelled], .expired: [AuditAction.expired],
             ]
             if let actions = ending[record.status], !actions.contains(where: has) {
-                problems.append("\(record.id) is \(record.status.rawValue) but has none of the records that end a rotation so (\(actions.joined(separator: ", ")))")
+                problems.append("\(record.id) is \(record.status.rawValue) but has none of the records that end a rotation so (\(actions.map(\.rawValue).joined(separator: ", ")))")
             }
         }
         return problems
     }
-}
-
-/// The audit actions the engine writes and the cross-check reads.
-public enum AuditAction {
-    public static let requested = "rotation.requested"
-    public static let approved = "rotation.approved"
-    public static let denied = "rotation.denied"
-    public static let cancelled = "rotation.cancelled"
-    public static let expired = "rotation.expired"
-    public static let completed = "rotation.completed"
-    public static let rolledBack = "rotation.rolled-back"
-    public static let rollbackFailed = "rotation.rollback-failed"
-    public static let failedBeforeStart = "rotation.failed"
-    /// The engine refused to run a rotation whose approval or plan it could not prove.
-    public static let refusedUnproven = "rotation.refused"
 }

@@ -4,12 +4,12 @@ import Foundation
 /// secret value or an unsalted hash of one.
 public struct AuditEntry: Sendable, Codable, Hashable {
     public var actor: String
-    public var action: String
+    public var action: AuditAction
     public var rotationID: String?
     public var secretID: String?
     public var details: [String: String]
 
-    public init(actor: String, action: String, rotationID: String? = nil, secretID: String? = nil, details: [String: String] = [:]) {
+    public init(actor: String, action: AuditAction, rotationID: String? = nil, secretID: String? = nil, details: [String: String] = [:]) {
         self.actor = actor
         self.action = action
         self.rotationID = rotationID
@@ -44,7 +44,7 @@ public struct SealedAuditBody: Sendable, Codable, Hashable {
     public var sequence: Int
     public var at: String
     public var actor: String
-    public var action: String
+    public var action: AuditAction
     public var rotationID: String?
     public var secretID: String?
     public var details: [String: String]

@@ -29,12 +29,14 @@ public struct EngineDependencies: Sendable {
     public var crashPoint: String?
     /// This process as a lease holder (``LeaseKeeper``).
     public var owner: ReplicaOwner
+    /// The time of day for records, expiry and timers.
+    public var clock: any WallClock
 
     public init(inventory: Inventory, state: any StateStore, adapters: any AdapterResolver,
                 approvers: any ApproverDirectory, events: any RotationEventSink, steps: StepRegistry,
                 checks: CheckRegistry, deferredActions: DeferredActionRegistry = DeferredActionRegistry(),
                 settings: RotationSettings, environment: AegisEnvironment, logger: Logger, crashPoint: String? = nil,
-                owner: ReplicaOwner = .thisProcess(replica: nil)) {
+                owner: ReplicaOwner = .thisProcess(replica: nil), clock: any WallClock = SystemWallClock()) {
         self.inventory = inventory
         self.state = state
         self.adapters = adapters
@@ -48,5 +50,6 @@ public struct EngineDependencies: Sendable {
         self.logger = logger
         self.crashPoint = crashPoint
         self.owner = owner
+        self.clock = clock
     }
 }

@@ -55,12 +55,12 @@ extension RotationEngine {
     func endUnrun(_ record: RotationRecord, as status: RotationStatus, failure: String, reason: String,
                   restored: String, action: String) async throws {
         let ended = try await deps.state.updateRotation(id: record.id, audit: { record in
-            AuditEntry(actor: "aegis-rotate", action: AuditAction.refusedUnproven, rotationID: record.id, secretID: record.secretID,
+            AuditEntry(actor: "aegis-rotate", action: .refusedUnproven, rotationID: record.id, secretID: record.secretID,
                        details: ["reason": reason])
         }) {
             $0.status = status
             $0.failure = failure
-            $0.finishedAt = Date()
+            $0.finishedAt = self.clock.now()
         }
         await publishSnapshot(ended) {
             .finished($0, escalation: Escalation(rotationID: record.id, secretID: record.secretID, whatFailed: failure,
@@ -82,7 +82,7 @@ extension RotationEngine {
         var rolling = record
         if record.status != .rollingBack {
             rolling = try await deps.state.updateRotation(id: record.id, audit: { record in
-                AuditEntry(actor: "aegis-rotate", action: "rotation.plan-changed", rotationID: record.id, secretID: record.secretID,
+                AuditEntry(actor: "aegis-rotate", action: .planChanged, rotationID: record.id, secretID: record.secretID,
                            details: ["reason": reason])
             }) {
                 $0.status = .rollingBack

@@ -27,7 +27,7 @@ extension RotationEngine {
             return try await refuse(id, user: user, verb: "provide-key", reason: "\(id) already received a new key (version \(pending.versionID)).")
         }
         let versionID = SecretGenerator.versionID()
-        try await deps.state.appendAudit(AuditEntry(actor: user, action: "key.provided", rotationID: id, secretID: record.secretID,
+        try await deps.state.appendAudit(AuditEntry(actor: user, action: .keyProvided, rotationID: id, secretID: record.secretID,
                                                      details: ["version": versionID, "path": "modal"]))
         try await store.putPending(secret: definition.storage, versionID: versionID, value: value)
         return .accepted(try await snapshot(of: record))

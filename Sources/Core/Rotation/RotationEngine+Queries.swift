@@ -4,7 +4,8 @@ import Foundation
 extension RotationEngine {
     /// When each secret was last rotated (the later of its store version's creation and the last
     /// completed rotation) and when it is due. "Due soon" is the last tenth of the period.
-    public func dueReport(now: Date = Date()) async -> [DueItem] {
+    public func dueReport(now: Date? = nil) async -> [DueItem] {
+        let now = now ?? clock.now()
         var items: [DueItem] = []
         for definition in deps.inventory.definitions {
             let every = DurationText.format(definition.every)
@@ -57,6 +58,6 @@ extension RotationEngine {
         let rotations = try await deps.state.latestRotations(limit: Int.max)
         problems += AuditCrossCheck.problems(rotations: rotations, records: records)
         guard problems.isEmpty else { return (.inconsistent(count: count, problems: problems), nil) }
-        return (chain, AuditHead(sequence: count, hash: headHash, seenAt: Timestamps.iso8601(Date())))
+        return (chain, AuditHead(sequence: count, hash: headHash, seenAt: Timestamps.iso8601(clock.now())))
     }
 }

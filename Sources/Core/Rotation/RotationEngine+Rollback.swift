@@ -28,10 +28,7 @@ extension RotationEngine {
                 } catch {
                     throw StateStoreUnavailable(underlying: "\(type(of: error))")
                 }
-                if let what = try await Self.retrying(attempts: deps.settings.stepAttempts, base: deps.settings.retryBaseDelay,
-                                                      what: "undo \(planned.name)", logger: logger, {
-                    try await executor.rollback(context)
-                }) {
+                if let what = try await retry.run("undo \(planned.name)", logger: logger, { try await executor.rollback(context) }) {
                     restored.append(what)
                 }
                 step.status = .rolledBack
@@ -42,10 +39,10 @@ extension RotationEngine {
                 step.error = Self.safeDescription(error)
                 problems.append("undoing '\(planned.name)' failed: \(Self.safeDescription(error))")
             }
-            step.endedAt = Date()
+            step.endedAt = self.clock.now()
             try await deps.state.saveStep(step)
             try await deps.state.appendAudit(AuditEntry(
-                actor: "aegis-rotate", action: step.status == .rolledBack ? "step.rolled-back" : "step.rollback-failed",
+                actor: "aegis-rotate", action: step.status == .rolledBack ? .stepRolledBack : .stepRollbackFailed,
                 rotationID: record.id, secretID: record.secretID, details: ["step": planned.name, "error": step.error ?? ""]))
             steps[planned.index] = step
             await publishSnapshot(record) { .stepChanged($0, stepIndex: planned.index) }
@@ -54,11 +51,7 @@ extension RotationEngine {
         let restartRan = record.plan.steps.contains { $0.kind == .restart && steps[$0.index].status != .pending }
         if restartRan, problems.isEmpty, let target = adapters.target, let location = definition.deploy {
             do {
-                try await Self.retrying(attempts: deps.settings.stepAttempts, base: deps.settings.retryBaseDelay,
-                                        what: "restart after restore", logger: logger) {
-                    try await target.restart(location)
-                    try await target.waitForRollout(location, timeout: RestartStep.defaultTimeout)
-                }
+                try await restartAndWait(target, location, what: "restart after restore", logger: logger)
                 restored.append("deployment/\(location.deployment) restarted with the restored config")
             } catch {
                 if Task.isCancelled { throw RotationInterrupted(rotationID: record.id, during: "restart after restore") }
@@ -80,13 +73,13 @@ extension RotationEngine {
     func finishRollback(_ record: RotationRecord, definition: SecretDefinition, restored: [String], problems: [String], logger: Logger) async throws {
         let outcome: RotationStatus = problems.isEmpty ? .rolledBack : .failed
         let finished = try await deps.state.updateRotation(id: record.id, audit: { record in
-            AuditEntry(actor: "aegis-rotate", action: outcome == .rolledBack ? "rotation.rolled-back" : "rotation.rollback-failed",
+            AuditEntry(actor: "aegis-rotate", action: outcome == .rolledBack ? .rolledBack : .rollbackFailed,
                        rotationID: record.id, secretID: record.secretID,
                        details: ["restored": restored.joined(separator: "; "), "problems": problems.joined(separator: "; "),
                                  "failure": record.failure ?? ""])
         }) {
             $0.status = outcome
-            $0.finishedAt = Date()
+            $0.finishedAt = self.clock.now()
         }
         logger.error("rotation rolled back", metadata: ["outcome": "\(outcome.rawValue)", "problems": "\(problems.joined(separator: "; "))"])
         let escalation = Escalation(
@@ -95,23 +88,5 @@ extension RotationEngine {
             whatWasRestored: restored.isEmpty ? ["nothing needed restoring"] : restored,
             action: definition.escalation)
         await publishSnapshot(finished) { .finished($0, escalation: escalation) }
-    }
-
-    /// Runs `body`, retrying transient adapter errors with exponential backoff; each retry is
-    /// logged with `what` so an operator can see a slow or failing provider.
-    @discardableResult
-    static func retrying<T: Sendable>(attempts: Int, base: Duration, what: String = "", logger: Logger? = nil,
-                                      _ body: () async throws -> T) async throws -> T {
-        var attempt = 1
-        while true {
-            do {
-                return try await body()
-            } catch let error as AdapterError where error.isTransient && attempt < attempts {
-                logger?.warning("transient failure, retrying", metadata: [
-                    "what": "\(what)", "attempt": "\(attempt)", "error": "\(error.description)"])
-                try await Task.sleep(for: backoff(attempt: attempt, base: base))
-                attempt += 1
-            }
-        }
     }
 }

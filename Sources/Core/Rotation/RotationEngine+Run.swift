@@ -37,7 +37,7 @@ extension RotationEngine {
                 // Only the state store itself fails here (busy, locked, disk). Nobody else drives this
                 // rotation, so never give up on it: retry with capped backoff, escalate once it persists.
                 failures += 1
-                let wait = Self.backoff(attempt: failures, base: .seconds(1))
+                let wait = RetryPolicy.backoff(attempt: failures, base: .seconds(1))
                 logger.error("state store unavailable; retrying the rotation", metadata: [
                     "error": "\(Self.safeDescription(error))", "attempt": "\(failures)", "retry_in_ms": "\(wait.milliseconds)"])
                 if failures == Self.stalledAfterFailures {
@@ -88,7 +88,7 @@ extension RotationEngine {
             if steps[planned.index].status == .done { continue }
             var step = steps[planned.index]
             step.status = .running
-            step.startedAt = Date()
+            step.startedAt = self.clock.now()
             step.endedAt = nil
             step.attempts += 1
             step.error = nil
@@ -113,12 +113,12 @@ extension RotationEngine {
                 if error is StateStoreUnavailable { throw error }
                 let reason = "step '\(planned.name)' failed: \(Self.safeDescription(error))"
                 step.status = .failed
-                step.endedAt = Date()
+                step.endedAt = self.clock.now()
                 step.error = Self.safeDescription(error)
-                RotationMetrics.step(planned, outcome: "failed", startedAt: step.startedAt ?? Date())
+                RotationMetrics.step(planned, outcome: "failed", startedAt: step.startedAt, endedAt: step.endedAt)
                 try await deps.state.saveStep(step)
                 record = try await deps.state.updateRotation(id: record.id, audit: { record in
-                    AuditEntry(actor: "aegis-rotate", action: "step.failed", rotationID: record.id, secretID: record.secretID,
+                    AuditEntry(actor: "aegis-rotate", action: .stepFailed, rotationID: record.id, secretID: record.secretID,
                                details: ["step": planned.name, "error": reason])
                 }) {
                     $0.status = .rollingBack
@@ -134,12 +134,12 @@ extension RotationEngine {
             // Outside the step's failure handling: a state store that fails here fails the write,
             // not the step, and ``drive(_:)`` retries (the step runs again; steps are idempotent).
             step.status = .done
-            step.endedAt = Date()
+            step.endedAt = self.clock.now()
             step.summary = summary
-            RotationMetrics.step(planned, outcome: "done", startedAt: step.startedAt ?? Date())
+            RotationMetrics.step(planned, outcome: "done", startedAt: step.startedAt, endedAt: step.endedAt)
             try await deps.state.saveStep(step)
             try await deps.state.appendAudit(AuditEntry(
-                actor: "aegis-rotate", action: "step.done", rotationID: record.id, secretID: record.secretID,
+                actor: "aegis-rotate", action: .stepDone, rotationID: record.id, secretID: record.secretID,
                 details: ["step": planned.name, "summary": summary, "replica": step.owner?.rawValue ?? ""]))
             steps[planned.index] = step
             record = try await deps.state.rotation(id: record.id) ?? record
@@ -148,44 +148,39 @@ extension RotationEngine {
             crash.reached("after:\(planned.name)")
         }
         record = try await deps.state.updateRotation(id: record.id, audit: { record in
-            AuditEntry(actor: "aegis-rotate", action: "rotation.completed", rotationID: record.id, secretID: record.secretID,
+            AuditEntry(actor: "aegis-rotate", action: .completed, rotationID: record.id, secretID: record.secretID,
                        details: ["new_version": record.facts[FactKey.newVersion] ?? "", "old_version": record.facts[FactKey.oldVersion] ?? ""])
         }) {
             $0.status = .completed
-            $0.finishedAt = Date()
+            $0.finishedAt = self.clock.now()
         }
         logger.notice("rotation completed")
         await publishSnapshot(record) { .finished($0, escalation: nil) }
     }
 
-    /// Runs one step, retrying transient failures with exponential backoff and jitter.
+    /// Runs one step under the retry policy; each retry is counted in the step's row first.
     func execute(_ planned: PlannedStep, record: RotationRecord, definition: SecretDefinition,
                  adapters: (store: any SecretStore, target: (any DeployTarget)?), step: inout StepRecord,
                  logger: Logger) async throws -> String {
         guard let executor = deps.steps.executor(for: planned.kind) else {
             throw StepError.misconfigured("no executor for step kind '\(planned.kind.rawValue)' in this build")
         }
-        var attempt = 1
-        while true {
+        var current = step
+        defer { step = current }
+        let state = deps.state
+        return try await retry.run(planned.name, logger: logger, message: "step failed transiently, retrying", beforeRetry: { _, _ in
+            current.attempts += 1
+            do { try await state.saveStep(current) } catch let lost as LeaseLost { throw lost } catch {
+                throw StateStoreUnavailable(underlying: "\(type(of: error))")
+            }
+        }) {
             let context: StepContext
             do {
                 context = try await stepContext(planned, rotationID: record.id, definition: definition, adapters: adapters, logger: logger)
             } catch {
                 throw StateStoreUnavailable(underlying: "\(type(of: error))")
             }
-            do {
-                return try await executor.run(context)
-            } catch let error as AdapterError where error.isTransient && attempt < deps.settings.stepAttempts {
-                let delay = Self.backoff(attempt: attempt, base: deps.settings.retryBaseDelay)
-                logger.warning("step failed transiently, retrying", metadata: [
-                    "step": "\(planned.name)", "attempt": "\(attempt)", "error": "\(error)", "retry_in_ms": "\(delay.milliseconds)"])
-                attempt += 1
-                step.attempts += 1
-                do { try await deps.state.saveStep(step) } catch let lost as LeaseLost { throw lost } catch {
-                    throw StateStoreUnavailable(underlying: "\(type(of: error))")
-                }
-                try await Task.sleep(for: delay)
-            }
+            return try await executor.run(context)
         }
     }
 
@@ -225,12 +220,12 @@ extension RotationEngine {
     /// A rotation whose adapters cannot even be built has changed nothing: it ends as failed-before-start.
     func failBeforeStart(_ record: RotationRecord, reason: String, logger: Logger) async throws {
         let failed = try await deps.state.updateRotation(id: record.id, audit: { record in
-            AuditEntry(actor: "aegis-rotate", action: "rotation.failed", rotationID: record.id, secretID: record.secretID,
+            AuditEntry(actor: "aegis-rotate", action: .failedBeforeStart, rotationID: record.id, secretID: record.secretID,
                        details: ["error": reason])
         }) {
             $0.status = .rolledBack
             $0.failure = reason
-            $0.finishedAt = Date()
+            $0.finishedAt = self.clock.now()
         }
         logger.error("rotation could not start", metadata: ["error": "\(reason)"])
         let definition = deps.inventory.definition(named: record.secretID)
@@ -238,12 +233,6 @@ extension RotationEngine {
             .finished($0, escalation: Escalation(rotationID: record.id, secretID: record.secretID, whatFailed: reason,
                                                  whatWasRestored: ["nothing had changed"], action: definition?.escalation ?? ""))
         }
-    }
-
-    static func backoff(attempt: Int, base: Duration) -> Duration {
-        let exponential = base.milliseconds * Int64(1 << min(attempt - 1, 6))
-        let jitter = Int64.random(in: 0...max(1, exponential / 4))
-        return .milliseconds(min(exponential + jitter, 60_000))
     }
 
     /// Errors are posted to people: only types known to be safe print themselves; anything else is

@@ -21,11 +21,11 @@ extension RotationEngine {
         case .dueCheck:
             let overdue = await dueReport().filter { $0.status == .overdue }
             if !overdue.isEmpty {
-                try await deps.state.appendAudit(AuditEntry(actor: "aegis-rotate", action: "due.overdue",
+                try await deps.state.appendAudit(AuditEntry(actor: "aegis-rotate", action: .overdue,
                                                              details: ["secrets": overdue.map(\.secretID).joined(separator: ",")]))
                 await deps.events.publish(.overdue(overdue))
             }
-            try await scheduleNextDueCheck(after: Date())
+            try await scheduleNextDueCheck(after: self.clock.now())
             return overdue.isEmpty ? "nothing overdue" : "\(overdue.count) overdue"
         }
     }
@@ -40,7 +40,7 @@ extension RotationEngine {
         let summary = try await action.perform(payload: timer.payload)
         var record: RotationRecord?
         if let id = timer.rotationID { record = try await deps.state.rotation(id: id) }
-        try await deps.state.appendAudit(AuditEntry(actor: "aegis-rotate", action: "deferred.\(name)", rotationID: record?.id,
+        try await deps.state.appendAudit(AuditEntry(actor: "aegis-rotate", action: .deferred(name), rotationID: record?.id,
                                                      secretID: record?.secretID, details: ["summary": summary]))
         if let record {
             await publishSnapshot(record) { .graceCleanup($0, summary: summary, escalation: nil) }
@@ -48,10 +48,15 @@ extension RotationEngine {
         return summary
     }
 
-    /// Arms the overdue reminder unless one is already pending.
+    /// Arms the overdue reminder unless one is already pending. Under a lease of its own, so
+    /// replicas starting together arm one reminder between them, not one each; a replica that
+    /// finds the lease held leaves the arming to its holder.
     public func scheduleDueCheckIfNeeded() async throws {
-        if try await deps.state.pendingTimers(kind: .dueCheck).isEmpty {
-            try await scheduleNextDueCheck(after: Date())
+        let state = deps.state
+        _ = try await leases.withLease(LeaseName(rawValue: "arm:due-check")) {
+            if try await state.pendingTimers(kind: .dueCheck).isEmpty {
+                try await self.scheduleNextDueCheck(after: self.clock.now())
+            }
         }
     }
 
@@ -83,14 +88,11 @@ extension RotationEngine {
             await publishSnapshot(record) { .graceCleanup($0, summary: summary, escalation: nil) }
             return summary
         }
-        try await deps.state.appendAudit(AuditEntry(actor: "aegis-rotate", action: "grace.cleanup.started", rotationID: record.id,
+        try await deps.state.appendAudit(AuditEntry(actor: "aegis-rotate", action: .graceCleanupStarted, rotationID: record.id,
                                                      secretID: record.secretID, details: ["remove": toRemove.joined(separator: ","), "version": expectedVersion]))
         let removedKeys = toRemove.flatMap { [$0, ConfigKeyID.key(for: $0)] }
-        try await Self.retrying(attempts: deps.settings.stepAttempts, base: deps.settings.retryBaseDelay) {
-            try await target.patchConfig(location, set: [:], remove: removedKeys)
-            try await target.restart(location)
-            try await target.waitForRollout(location, timeout: RestartStep.defaultTimeout)
-        }
+        try await retry.run("remove the old key", logger: logger) { try await target.patchConfig(location, set: [:], remove: removedKeys) }
+        try await restartAndWait(target, location, what: "restart without the old key", logger: logger)
         let current = try await store.version(secret: definition.storage, stage: .current)?.versionID ?? ""
         let context = CheckContext(definition: definition, store: store, target: target, expectedCurrentVersion: current,
                                    settings: deps.settings, logger: logger)
@@ -110,9 +112,8 @@ extension RotationEngine {
             restore[key] = oldValue
             restore[ConfigKeyID.key(for: key)] = SecretValue(utf8: expectedVersion)
         }
-        try await target.patchConfig(location, set: restore, remove: [])
-        try await target.restart(location)
-        try await target.waitForRollout(location, timeout: RestartStep.defaultTimeout)
+        try await retry.run("put the old key back", logger: logger) { try await target.patchConfig(location, set: restore, remove: []) }
+        try await restartAndWait(target, location, what: "restart with the old key back", logger: logger)
         let summary = "removing the old key broke verification; put \(toRemove.joined(separator: ", ")) back and restarted"
         try await auditCleanup(record, summary: summary)
         let escalation = Escalation(rotationID: record.id, secretID: record.secretID,
@@ -123,7 +124,7 @@ extension RotationEngine {
     }
 
     func auditCleanup(_ record: RotationRecord, summary: String) async throws {
-        try await deps.state.appendAudit(AuditEntry(actor: "aegis-rotate", action: "grace.cleanup", rotationID: record.id,
+        try await deps.state.appendAudit(AuditEntry(actor: "aegis-rotate", action: .graceCleanup, rotationID: record.id,
                                                      secretID: record.secretID, details: ["summary": summary]))
     }
 }

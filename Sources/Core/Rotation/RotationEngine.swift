@@ -16,6 +16,8 @@ public actor RotationEngine: Service {
     let crash: CrashPoint
     /// Takes the lease on each rotation and timer before acting on it (one replica acts on each).
     public let leases: LeaseKeeper
+    /// How steps, undos and restarts are retried.
+    let retry: RetryPolicy
     var logger: Logger
     var active: Set<String> = []
     /// Rotations ``adoptUndriven()`` queued that have not started yet (so it queues each once).
@@ -34,11 +36,15 @@ public actor RotationEngine: Service {
         self.planBuilder = PlanBuilder(environment: deps.environment, settings: deps.settings, catalog: deps.steps.catalog)
         self.crash = CrashPoint(configured: deps.crashPoint)
         self.logger = deps.logger
+        self.retry = RetryPolicy(deps.settings)
         self.leases = LeaseKeeper(state: deps.state, owner: deps.owner, ttl: deps.settings.leaseTTL, logger: deps.logger)
         (queue, queueContinuation) = AsyncStream.makeStream(of: String.self)
     }
 
     public var inventory: Inventory { deps.inventory }
+    /// The time of day (``EngineDependencies/clock``).
+    public nonisolated var clock: any WallClock { deps.clock }
+    func now() -> Date { deps.clock.now() }
     public var settings: RotationSettings { deps.settings }
     public var approverGroup: String { deps.approvers.groupName }
 
@@ -111,7 +117,7 @@ public actor RotationEngine: Service {
     /// `/rotate <secret> [--leaked] [reason]`.
     public func request(secretName: String, requester: String, reason: String, leaked: Bool, channel: String) async throws -> RequestOutcome {
         guard let definition = deps.inventory.definition(named: secretName) else {
-            try await deps.state.appendAudit(AuditEntry(actor: requester, action: "request.refused",
+            try await deps.state.appendAudit(AuditEntry(actor: requester, action: .requestRefused,
                                                          details: ["reason": "unknown secret", "name": String(secretName.prefix(80))]))
             return .unknownSecret(name: secretName, suggestion: deps.inventory.closestName(to: secretName),
                                   validNames: deps.inventory.definitions.map(\.id))
@@ -119,15 +125,15 @@ public actor RotationEngine: Service {
         let plan = planBuilder.plan(for: definition, leaked: leaked)
         let missing = missingRequirements(definition, plan: plan)
         guard missing.isEmpty else {
-            try await deps.state.appendAudit(AuditEntry(actor: requester, action: "request.refused", secretID: definition.id,
+            try await deps.state.appendAudit(AuditEntry(actor: requester, action: .requestRefused, secretID: definition.id,
                                                          details: ["reason": "environment not ready", "missing": missing.joined(separator: " | ")]))
             return .notReady(secretID: definition.id, missing: missing)
         }
-        let now = Date()
+        let now = now()
         let expires = now.addingTimeInterval(deps.settings.approvalTTL.timeInterval)
         let creation = try await deps.state.createRotation(
             secretID: definition.id,
-            audit: AuditEntry(actor: requester, action: "rotation.requested", secretID: definition.id,
+            audit: AuditEntry(actor: requester, action: .requested, secretID: definition.id,
                               details: ["leaked": "\(leaked)", "plan_digest": plan.digest, "reason": reason, "channel": channel])
         ) { number in
             RotationRecord(id: "R-\(number)", number: number, secretID: definition.id, requester: requester, reason: reason,
@@ -136,7 +142,7 @@ public actor RotationEngine: Service {
         }
         switch creation {
         case .alreadyOpen(let open):
-            try await deps.state.appendAudit(AuditEntry(actor: requester, action: "request.refused", rotationID: open.id,
+            try await deps.state.appendAudit(AuditEntry(actor: requester, action: .requestRefused, rotationID: open.id,
                                                          secretID: definition.id, details: ["reason": "already open"]))
             return .alreadyOpen(open)
         case .created(let record):

@@ -15,8 +15,10 @@ enum RotationMetrics {
         Counter(label: rotations, dimensions: [("secret", record.secretID), ("outcome", record.status.rawValue)]).increment()
     }
 
-    static func step(_ planned: PlannedStep, outcome: String, startedAt: Date) {
+    /// A step's duration from its row's start and end times (nothing when either is missing).
+    static func step(_ planned: PlannedStep, outcome: String, startedAt: Date?, endedAt: Date?) {
+        guard let startedAt, let endedAt else { return }
         Metrics.Timer(label: stepDuration, dimensions: [("step", planned.kind.rawValue), ("outcome", outcome)])
-            .recordSeconds(max(0, Date().timeIntervalSince(startedAt)))
+            .recordSeconds(max(0, endedAt.timeIntervalSince(startedAt)))
     }
 }

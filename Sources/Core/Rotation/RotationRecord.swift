@@ -26,7 +26,7 @@ public struct RotationRecord: Sendable, Codable, Hashable {
     /// one, never the Commands file as it is later. Nil in records written before it was kept.
     public var definition: SecretDefinition?
 
-    public var isExpired: Bool { Date() >= expiresAt }
+    public func isExpired(at now: Date) -> Bool { now >= expiresAt }
 }
 
 /// The chat place a rotation belongs to. `messageRef` is the request message (updated in place)

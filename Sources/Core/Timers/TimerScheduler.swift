@@ -53,7 +53,7 @@ public struct TimerScheduler: Service {
     /// Fires every timer due now. A failing timer is retried a minute later.
     public func fireDueTimers() async {
         let due: [TimerRecord]
-        do { due = try await state.dueTimers(now: Date()) } catch {
+        do { due = try await state.dueTimers(now: engine.clock.now()) } catch {
             logger.error("cannot read timers", metadata: ["error": "\(error)"])
             return
         }
@@ -61,7 +61,7 @@ public struct TimerScheduler: Service {
             do {
                 // Under the timer's lease, so exactly one replica fires it.
                 let fired = try await engine.leases.withLease(.timer(timer.id)) { [state, engine] () -> String? in
-                    guard try await state.claimTimer(id: timer.id, now: Date()) else { return nil }
+                    guard try await state.claimTimer(id: timer.id, now: engine.clock.now()) else { return nil }
                     let note = try await engine.fire(timer)
                     try await state.finishTimer(id: timer.id, status: .done, note: note)
                     return note
@@ -79,7 +79,7 @@ public struct TimerScheduler: Service {
                 logger.error("timer failed", metadata: ["timer.id": "\(timer.id)", "error": "\(note)"])
                 // Under the timer's lease again: only if no other replica took it meanwhile.
                 _ = try? await engine.leases.withLease(.timer(timer.id)) { [state] in
-                    try await state.rescheduleTimer(id: timer.id, dueAt: Date().addingTimeInterval(60), note: note)
+                    try await state.rescheduleTimer(id: timer.id, dueAt: engine.clock.now().addingTimeInterval(60), note: note)
                 }
             }
         }

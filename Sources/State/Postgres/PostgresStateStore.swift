@@ -290,8 +290,12 @@ public final class PostgresStateStore: StateStore {
     }
 
     /// Shared by several replicas: nothing here belongs to a dead process for sure. A dead
-    /// holder's leases expire, and ``dueTimers(now:)`` then offers its running timers again.
-    public func releaseOrphanedClaims() async throws {}
+    /// holder's leases expire, and ``dueTimers(now:)`` then offers its running timers again. What
+    /// start-up does here is the schema migration, so a replica that cannot reach its database
+    /// says so before it opens its Slack connection.
+    public func releaseOrphanedClaims() async throws {
+        try await prepare()
+    }
 
     func mutateTimer(id: String, _ change: @escaping @Sendable (inout TimerRecord) -> Bool) async throws -> Bool {
         try await transaction("update timer \(id)") { connection in

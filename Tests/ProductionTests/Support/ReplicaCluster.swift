@@ -127,7 +127,7 @@ final class ReplicaCluster: Sendable {
 
     /// `step.done` audit records by step name, each with the replica that ran it.
     func stepsDone(_ rotationID: String = "R-1") async throws -> [(step: String, replica: String)] {
-        try await store.auditRecords().compactMap(\.entry).filter { $0.action == "step.done" && $0.rotationID == rotationID }
+        try await store.auditRecords().compactMap(\.entry).filter { $0.action.rawValue == "step.done" && $0.rotationID == rotationID }
             .map { ($0.details["step"] ?? "", ReplicaOwner(rawValue: $0.details["replica"] ?? "").replica) }
     }
 
