@@ -79,7 +79,7 @@ struct Status: AsyncParsableCommand {
     func run() async throws {
         try await CLIRuntime.withContext(.readState) { app in
             if let id {
-                guard let snapshot = try await app.engine.snapshot(id: id.uppercased()) else {
+                guard let parsed = RotationID(parsing: id), let snapshot = try await app.engine.snapshot(id: parsed) else {
                     CLIRuntime.printError("aegis-rotate: there is no rotation \(id)")
                     throw ExitCodes.notFound
                 }

@@ -11,7 +11,7 @@ struct AuditChainTests {
         var records: [AuditRecord] = []
         var previous = AuditChain.genesisHash
         for index in 1...count {
-            let record = AuditChain.seal(AuditEntry(actor: "carol", action: AuditAction(rawValue: "rotation.approved"), rotationID: "R-\(index)"),
+            let record = AuditChain.seal(AuditEntry(actor: "carol", action: AuditAction(rawValue: "rotation.approved"), rotationID: RotationID(number: index)),
                                          sequence: index, previousHash: previous, at: Date(), key: key)
             records.append(record)
             previous = record.hash
@@ -62,7 +62,7 @@ struct AuditChainTests {
         var previous = records[0].hash
         for index in 1..<records.count {
             let entry = index == 1 ? AuditEntry(actor: "mallory", action: AuditAction(rawValue: "rotation.approved"), rotationID: "R-9")
-                                   : AuditEntry(actor: "carol", action: AuditAction(rawValue: "rotation.completed"), rotationID: "R-\(index + 1)")
+                                   : AuditEntry(actor: "carol", action: AuditAction(rawValue: "rotation.completed"), rotationID: RotationID(number: index + 1))
             records[index] = AuditChain.seal(entry, sequence: index + 1, previousHash: previous, at: Date(), key: otherKey)
             previous = records[index].hash
         }

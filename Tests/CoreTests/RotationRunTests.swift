@@ -182,7 +182,7 @@ struct RotationRunTests {
         #expect(record.status == .completed)
         #expect(record.facts[FactKey.newVersion] == "v-operator")
         #expect(try await harness.stage("staged-token", .current) == "v-operator")
-        guard case .refused(let reason) = try await harness.engine.provideKey(rotationID: id, user: "alice", value: SecretValue(utf8: "late")) else {
+        guard case .refused(let reason) = try await harness.engine.provideKey(rotationID: id.rawValue, user: "alice", value: SecretValue(utf8: "late")) else {
             Issue.record("a key for a finished rotation was accepted"); return
         }
         #expect(reason.contains("not waiting for a key"))

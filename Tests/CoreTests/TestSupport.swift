@@ -51,7 +51,7 @@ actor RecordingSink: RotationEventSink {
     func count(where predicate: @Sendable (RotationEvent) -> Bool) -> Int { events.filter(predicate).count }
 
     /// Whether the rotation's outcome (finished, or decided without running) was published.
-    func hasFinal(for id: String) -> Bool {
+    func hasFinal(for id: RotationID) -> Bool {
         events.contains {
             switch $0 {
             case .finished(let snapshot, _): snapshot.record.id == id
@@ -101,7 +101,7 @@ struct EngineHarness {
     func stop() { runner.cancel() }
 
     /// Requests and approves; returns the rotation ID.
-    func requestAndApprove(_ secret: String, leaked: Bool = false) async throws -> String {
+    func requestAndApprove(_ secret: String, leaked: Bool = false) async throws -> RotationID {
         guard case .created(let snapshot) = try await engine.request(secretName: secret, requester: "alice", reason: "test",
                                                                      leaked: leaked, channel: "ops") else {
             throw TestFailure("request was not created")
@@ -113,7 +113,7 @@ struct EngineHarness {
     }
 
     /// Waits until the rotation reaches a final status (bounded).
-    func finished(_ id: String, timeout: Duration = .seconds(90)) async throws -> RotationRecord {
+    func finished(_ id: RotationID, timeout: Duration = .seconds(90)) async throws -> RotationRecord {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let record = try await state.rotation(id: id), !record.status.isOpen {

@@ -49,7 +49,7 @@ struct ReplicaThroughputTests {
         for (index, request) in requests.enumerated() {
             try await cluster.fake.click(user: People.carol, channel: People.ops, message: request, actionID: "approve", value: "R-\(index + 1)")
         }
-        let ids = (1...Self.count).map { "R-\($0)" }
+        let ids = (1...Self.count).map { RotationID(number: $0) }
         _ = try await waitUntilValue("all \(Self.count) rotations to end", timeout: .seconds(240)) { () -> Bool? in
             let records = try await cluster.store.latestRotations(limit: Self.count * 2)
             return records.count >= Self.count && records.allSatisfy { !$0.status.isOpen } ? true : nil

@@ -75,7 +75,7 @@ enum Records {
     static func rotation(_ number: Int, secret: String = "jwt", status: RotationStatus = .awaitingApproval) -> RotationRecord {
         let definition = inventory.definition(named: secret)!
         let plan = planner.plan(for: definition, leaked: false)
-        return RotationRecord(id: "R-\(number)", number: number, secretID: definition.id, requester: "alice", reason: "test",
+        return RotationRecord(id: RotationID(number: number), number: number, secretID: definition.id, requester: "alice", reason: "test",
                               leaked: false, status: status, plan: plan, planDigest: plan.digest, requestedAt: Date(),
                               expiresAt: Date().addingTimeInterval(600), origin: ChatOrigin(channel: "C1"), facts: [:],
                               definition: definition)

@@ -5,13 +5,13 @@ import Foundation
 /// ID, kid), so a durable timer's payload holds it.
 public struct OktaJWKRetirement: Sendable, Hashable {
     public var id: String
-    public var rotationID: String
+    public var rotationID: RotationID
     public var app: String
     public var keyID: String
     public var kid: String
     public var dueAt: Date
 
-    public static func id(rotationID: String, step: String) -> String { "okta-retire-jwk-\(rotationID)-\(step)" }
+    public static func id(rotationID: RotationID, step: String) -> String { "okta-retire-jwk-\(rotationID)-\(step)" }
 
     public var payload: [String: String] { ["okta_app": app, "jwk_id": keyID, "kid": kid] }
 }

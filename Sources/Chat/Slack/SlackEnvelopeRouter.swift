@@ -73,12 +73,12 @@ public struct SlackEnvelopeRouter: SocketModeHandler {
     }
 
     func openKeyModal(rotationID: String, trigger: String, channel: String, user: String, logger: Logger) async {
-        guard let snapshot = try? await engine.snapshot(id: rotationID.uppercased()) else {
+        guard let id = RotationID(parsing: rotationID), let snapshot = try? await engine.snapshot(id: id) else {
             await answer(.ephemeral("There is no rotation \(UserText.mark(rotationID.prefix(20)))."), channel: channel, user: user, logger: logger)
             return
         }
         do {
-            try await api.openView(triggerID: trigger, view: BlockKitRenderer.keyModal(rotationID: snapshot.record.id, secretTitle: snapshot.definition.title))
+            try await api.openView(triggerID: trigger, view: BlockKitRenderer.keyModal(rotationID: snapshot.record.id.rawValue, secretTitle: snapshot.definition.title))
         } catch {
             logger.warning("views.open failed", metadata: ["error": "\(error)"])
             await answer(.ephemeral("I could not open the key form (\(error)). Press the button again, or stage the key in the store."),
@@ -87,7 +87,8 @@ public struct SlackEnvelopeRouter: SocketModeHandler {
     }
 
     func keySubmitted(user: String, rotationID: String, key: SecretValue, logger: Logger) async {
-        let channel = (try? await engine.snapshot(id: rotationID.uppercased()))?.record.origin.channel
+        var channel: String?
+        if let id = RotationID(parsing: rotationID) { channel = (try? await engine.snapshot(id: id))?.record.origin.channel }
         let outcome: DecisionOutcome
         do {
             outcome = try await engine.provideKey(rotationID: rotationID, user: SlackUsers.mention(user), value: key)

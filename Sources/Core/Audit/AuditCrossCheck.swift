@@ -15,7 +15,7 @@ public enum AuditCrossCheck {
     /// One sentence per rotation whose status its records do not support.
     public static func problems(rotations: [RotationRecord], records: [AuditRecord]) -> [String] {
         let bodies = records.compactMap(\.entry)
-        var byRotation: [String: [SealedAuditBody]] = [:]
+        var byRotation: [RotationID: [SealedAuditBody]] = [:]
         for body in bodies { if let id = body.rotationID { byRotation[id, default: []].append(body) } }
         var problems: [String] = []
         for record in rotations.sorted(by: { $0.number < $1.number }) {

@@ -5,11 +5,11 @@ import Foundation
 public struct AuditEntry: Sendable, Codable, Hashable {
     public var actor: String
     public var action: AuditAction
-    public var rotationID: String?
+    public var rotationID: RotationID?
     public var secretID: String?
     public var details: [String: String]
 
-    public init(actor: String, action: AuditAction, rotationID: String? = nil, secretID: String? = nil, details: [String: String] = [:]) {
+    public init(actor: String, action: AuditAction, rotationID: RotationID? = nil, secretID: String? = nil, details: [String: String] = [:]) {
         self.actor = actor
         self.action = action
         self.rotationID = rotationID
@@ -45,7 +45,7 @@ public struct SealedAuditBody: Sendable, Codable, Hashable {
     public var at: String
     public var actor: String
     public var action: AuditAction
-    public var rotationID: String?
+    public var rotationID: RotationID?
     public var secretID: String?
     public var details: [String: String]
 }

@@ -40,12 +40,12 @@ public enum RotationEvent: Sendable {
     case overdue([DueItem])
     /// The state store keeps failing while a rotation needs driving; the engine keeps retrying,
     /// and says so to the escalation channel (no snapshot: the store could not be read).
-    case stalled(rotationID: String, attempts: Int, problem: String)
+    case stalled(rotationID: RotationID, attempts: Int, problem: String)
 }
 
 /// What `#platform-support` needs to act.
 public struct Escalation: Sendable, Hashable {
-    public var rotationID: String
+    public var rotationID: RotationID
     public var secretID: String
     public var whatFailed: String
     public var whatWasRestored: [String]

@@ -8,7 +8,7 @@ public struct LeaseName: Hashable, Sendable, CustomStringConvertible {
 
     public init(rawValue: String) { self.rawValue = rawValue }
 
-    public static func rotation(_ id: String) -> LeaseName { LeaseName(rawValue: "rotation:\(id)") }
+    public static func rotation(_ id: RotationID) -> LeaseName { LeaseName(rawValue: "rotation:\(id)") }
     public static func timer(_ id: String) -> LeaseName { LeaseName(rawValue: "timer:\(id)") }
 
     public var description: String { rawValue }

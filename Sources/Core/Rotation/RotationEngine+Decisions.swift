@@ -18,10 +18,15 @@ extension RotationEngine {
         try await decide(.cancel, rotationID: rotationID, user: user)
     }
 
+    // The same decisions by a known ID (front ends that hold a record, and tests).
+    public func approve(rotationID id: RotationID, user: String) async throws -> DecisionOutcome { try await approve(rotationID: id.rawValue, user: user) }
+    public func deny(rotationID id: RotationID, user: String) async throws -> DecisionOutcome { try await deny(rotationID: id.rawValue, user: user) }
+    public func cancel(rotationID id: RotationID, user: String) async throws -> DecisionOutcome { try await cancel(rotationID: id.rawValue, user: user) }
+
     /// Gathers the facts, applies ``DecisionPolicy``, and writes an allowed decision; every
     /// refusal is answered and audited.
     func decide(_ verb: DecisionVerb, rotationID: String, user: String) async throws -> DecisionOutcome {
-        let record = try await deps.state.rotation(id: rotationID.uppercased())
+        let record = try await rotation(typed: rotationID)
         let open = record?.status == .awaitingApproval
         let facts = DecisionFacts(
             verb: verb, rotationID: rotationID, record: record, user: user,
@@ -57,7 +62,7 @@ extension RotationEngine {
 
     /// Moves an awaiting rotation to a decision, atomically with its audit record. A concurrent
     /// decision that got there first turns this one into a refusal.
-    func decide(_ id: String, to status: RotationStatus, by user: String, action: AuditAction) async throws -> RotationRecord {
+    func decide(_ id: RotationID, to status: RotationStatus, by user: String, action: AuditAction) async throws -> RotationRecord {
         try await deps.state.updateRotation(id: id, audit: { record in
             AuditEntry(actor: user, action: action, rotationID: record.id, secretID: record.secretID,
                        details: ["plan_digest": record.planDigest])
@@ -73,15 +78,21 @@ extension RotationEngine {
     }
 
     func refuse(_ rotationID: String, user: String, verb: String, reason: String) async throws -> DecisionOutcome {
-        let record = try? await deps.state.rotation(id: rotationID.uppercased())
+        let record = try? await rotation(typed: rotationID)
         try await deps.state.appendAudit(AuditEntry(actor: user, action: .refused(verb), rotationID: record?.id,
                                                      secretID: record?.secretID, details: ["reason": reason]))
         return .refused(reason)
     }
 
+    /// The rotation a person named, if the text is a rotation ID and there is one by it.
+    func rotation(typed text: String) async throws -> RotationRecord? {
+        guard let id = RotationID(parsing: text) else { return nil }
+        return try await deps.state.rotation(id: id)
+    }
+
     /// Expires a request nobody decided in time. Returns false when it was already decided.
     @discardableResult
-    func expire(_ id: String) async throws -> Bool {
+    func expire(_ id: RotationID) async throws -> Bool {
         do {
             let expired = try await deps.state.updateRotation(id: id, audit: { record in
                 AuditEntry(actor: "aegis-rotate", action: .expired, rotationID: record.id, secretID: record.secretID)

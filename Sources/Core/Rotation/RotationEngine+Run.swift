@@ -5,12 +5,12 @@ import ServiceLifecycle
 /// Runs an approved rotation's steps in order, each written as running before it acts and as done
 /// (or failed) after, so a restart knows exactly where to pick up.
 extension RotationEngine {
-    func drive(_ id: String) async {
+    func drive(_ id: RotationID) async {
         queuedCount -= 1
         adopting.remove(id)
-        guard !active.contains(id) else { return }
-        active.insert(id)
-        defer { active.remove(id) }
+        guard !active.contains(id.rawValue) else { return }
+        active.insert(id.rawValue)
+        defer { active.remove(id.rawValue) }
         var logger = self.logger
         logger[metadataKey: "rotation.id"] = "\(id)"
         var failures = 0
@@ -52,7 +52,7 @@ extension RotationEngine {
     /// After this many failures in a row the escalation channel hears of it.
     static let stalledAfterFailures = 3
 
-    func driveOnce(_ id: String, logger: Logger) async throws {
+    func driveOnce(_ id: RotationID, logger: Logger) async throws {
         guard let record = try await deps.state.rotation(id: id), record.status.needsDriving else { return }
         switch try await authorize(record) {
         case .refuse(let reason):
@@ -184,7 +184,7 @@ extension RotationEngine {
         }
     }
 
-    func stepContext(_ planned: PlannedStep, rotationID: String, definition: SecretDefinition,
+    func stepContext(_ planned: PlannedStep, rotationID: RotationID, definition: SecretDefinition,
                      adapters: (store: any SecretStore, target: (any DeployTarget)?), logger: Logger) async throws -> StepContext {
         guard let record = try await deps.state.rotation(id: rotationID) else { throw StateStoreError("rotation \(rotationID) vanished") }
         let state = deps.state

@@ -69,7 +69,7 @@ extension RotationEngine {
     /// Removes the old key's config entries (only if they still hold `expectedVersion`; a later
     /// rotation may have replaced them), restarts, and re-verifies. If verification fails the keys
     /// go back, the deployment restarts again, and it escalates.
-    func removeOldKeys(rotationID: String, keys: [String], expectedVersion: String) async throws -> String {
+    func removeOldKeys(rotationID: RotationID, keys: [String], expectedVersion: String) async throws -> String {
         guard let record = try await deps.state.rotation(id: rotationID),
               let definition = deps.inventory.definition(named: record.secretID),
               let location = definition.deploy,

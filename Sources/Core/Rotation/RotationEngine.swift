@@ -19,17 +19,18 @@ public actor RotationEngine: Service {
     /// How steps, undos and restarts are retried.
     let retry: RetryPolicy
     var logger: Logger
+    /// What runs here now: rotation IDs, and `timer:<id>` for timers firing.
     var active: Set<String> = []
     /// Rotations ``adoptUndriven()`` queued that have not started yet (so it queues each once).
-    var adopting: Set<String> = []
+    var adopting: Set<RotationID> = []
     var queuedCount = 0
     /// Set once ``run()`` has queued every unfinished rotation, so ``waitUntilIdle()`` cannot
     /// return before recovery has even begun.
     var recovered = false
     /// Set once ``run()`` returned: nothing will drive a rotation in this process any more.
     var stopped = false
-    let queue: AsyncStream<String>
-    let queueContinuation: AsyncStream<String>.Continuation
+    let queue: AsyncStream<RotationID>
+    let queueContinuation: AsyncStream<RotationID>.Continuation
 
     public init(_ deps: EngineDependencies) {
         self.deps = deps
@@ -38,7 +39,7 @@ public actor RotationEngine: Service {
         self.logger = deps.logger
         self.retry = RetryPolicy(deps.settings)
         self.leases = LeaseKeeper(state: deps.state, owner: deps.owner, ttl: deps.settings.leaseTTL, logger: deps.logger)
-        (queue, queueContinuation) = AsyncStream.makeStream(of: String.self)
+        (queue, queueContinuation) = AsyncStream.makeStream(of: RotationID.self)
     }
 
     public var inventory: Inventory { deps.inventory }
@@ -87,7 +88,7 @@ public actor RotationEngine: Service {
             guard !stopped, !Task.isShuttingDownGracefully else { return }
             do {
                 for record in try await deps.state.rotations(statuses: Set(RotationStatus.allCases.filter(\.needsDriving)))
-                where !active.contains(record.id) && !adopting.contains(record.id) {
+                where !active.contains(record.id.rawValue) && !adopting.contains(record.id) {
                     adopting.insert(record.id)
                     enqueue(record.id)
                 }
@@ -97,7 +98,7 @@ public actor RotationEngine: Service {
         }
     }
 
-    func enqueue(_ id: String) {
+    func enqueue(_ id: RotationID) {
         queuedCount += 1
         queueContinuation.yield(id)
     }
@@ -136,7 +137,7 @@ public actor RotationEngine: Service {
             audit: AuditEntry(actor: requester, action: .requested, secretID: definition.id,
                               details: ["leaked": "\(leaked)", "plan_digest": plan.digest, "reason": reason, "channel": channel])
         ) { number in
-            RotationRecord(id: "R-\(number)", number: number, secretID: definition.id, requester: requester, reason: reason,
+            RotationRecord(id: RotationID(number: number), number: number, secretID: definition.id, requester: requester, reason: reason,
                            leaked: leaked, status: .awaitingApproval, plan: plan, planDigest: plan.digest, requestedAt: now,
                            expiresAt: expires, origin: ChatOrigin(channel: channel), facts: [:], definition: definition)
         }
@@ -189,7 +190,7 @@ public actor RotationEngine: Service {
     }
 
     /// Front ends record where the request message lives, so progress updates it in place.
-    public func attachMessage(rotationID: String, channel: String, messageRef: String) async throws {
+    public func attachMessage(rotationID: RotationID, channel: String, messageRef: String) async throws {
         try await deps.state.updateRotation(id: rotationID) { record in
             record.origin = ChatOrigin(channel: channel, messageRef: messageRef)
         }
@@ -197,7 +198,7 @@ public actor RotationEngine: Service {
 
     // MARK: - Snapshots
 
-    public func snapshot(id: String) async throws -> RotationSnapshot? {
+    public func snapshot(id: RotationID) async throws -> RotationSnapshot? {
         guard let record = try await deps.state.rotation(id: id) else { return nil }
         return try await snapshot(of: record)
     }

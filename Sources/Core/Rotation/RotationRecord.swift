@@ -2,7 +2,7 @@ import Foundation
 
 /// A rotation as the state store keeps it. Holds version IDs and people, never a secret value.
 public struct RotationRecord: Sendable, Codable, Hashable {
-    public var id: String
+    public var id: RotationID
     public var number: Int
     public var secretID: String
     public var requester: String
@@ -43,7 +43,7 @@ public struct ChatOrigin: Sendable, Codable, Hashable {
 
 /// One step's progress as the state store keeps it.
 public struct StepRecord: Sendable, Codable, Hashable {
-    public var rotationID: String
+    public var rotationID: RotationID
     public var index: Int
     public var name: String
     public var status: StepStatus
@@ -55,7 +55,7 @@ public struct StepRecord: Sendable, Codable, Hashable {
     /// The replica that ran the step's latest attempt (its lease owner).
     public var owner: ReplicaOwner?
 
-    public init(rotationID: String, index: Int, name: String, status: StepStatus = .pending) {
+    public init(rotationID: RotationID, index: Int, name: String, status: StepStatus = .pending) {
         self.rotationID = rotationID
         self.index = index
         self.name = name

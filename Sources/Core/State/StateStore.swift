@@ -16,7 +16,7 @@ public protocol StateStore: Sendable {
         build: @escaping @Sendable (Int) -> RotationRecord
     ) async throws -> RotationCreation
 
-    func rotation(id: String) async throws -> RotationRecord?
+    func rotation(id: RotationID) async throws -> RotationRecord?
     func rotations(secretID: String) async throws -> [RotationRecord]
     func rotations(statuses: Set<RotationStatus>) async throws -> [RotationRecord]
     func latestRotations(limit: Int) async throws -> [RotationRecord]
@@ -25,13 +25,13 @@ public protocol StateStore: Sendable {
     /// appended in the same transaction. `body` may throw to abort without writing.
     @discardableResult
     func updateRotation(
-        id: String,
+        id: RotationID,
         audit: (@Sendable (RotationRecord) -> AuditEntry?)?,
         _ body: @escaping @Sendable (inout RotationRecord) throws -> Void
     ) async throws -> RotationRecord
 
     func saveStep(_ step: StepRecord) async throws
-    func steps(rotationID: String) async throws -> [StepRecord]
+    func steps(rotationID: RotationID) async throws -> [StepRecord]
 
     /// Inserts a timer; a timer with the same ID already there is kept as it is.
     func scheduleTimer(_ timer: TimerRecord) async throws
@@ -48,7 +48,7 @@ public protocol StateStore: Sendable {
     func finishTimer(id: String, status: TimerStatus, note: String?) async throws
     /// Puts a timer back to pending at a later time (after a failure).
     func rescheduleTimer(id: String, dueAt: Date, note: String?) async throws
-    func timers(rotationID: String) async throws -> [TimerRecord]
+    func timers(rotationID: RotationID) async throws -> [TimerRecord]
     /// When the earliest pending timer is due, or nil when none is pending.
     func nextTimerDue() async throws -> Date?
     /// Signalled whenever this process schedules, reschedules or releases a timer, so the
@@ -101,7 +101,7 @@ public enum RotationCreation: Sendable {
 
 extension StateStore {
     @discardableResult
-    public func updateRotation(id: String, _ body: @escaping @Sendable (inout RotationRecord) throws -> Void) async throws -> RotationRecord {
+    public func updateRotation(id: RotationID, _ body: @escaping @Sendable (inout RotationRecord) throws -> Void) async throws -> RotationRecord {
         try await updateRotation(id: id, audit: nil, body)
     }
 }

@@ -12,7 +12,7 @@ public struct GraceCleanupStep: StepExecutor {
         self.cancelTimer = cancelTimer
     }
 
-    public static func timerID(rotationID: String, step: String) -> String { "grace-\(rotationID)-\(step)" }
+    public static func timerID(rotationID: RotationID, step: String) -> String { "grace-\(rotationID)-\(step)" }
 
     public func run(_ context: StepContext) async throws -> String {
         let keys = context.step.definition.list("remove")

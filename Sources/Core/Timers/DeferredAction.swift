@@ -19,7 +19,7 @@ public struct DeferredActionRegistry: Sendable {
     public init(actions: [String: any DeferredAction] = [:]) { self.actions = actions }
 
     /// A timer that runs `action` at `dueAt`.
-    public static func timer(id: String, action: String, rotationID: String?, dueAt: Date,
+    public static func timer(id: String, action: String, rotationID: RotationID?, dueAt: Date,
                              payload: [String: String]) -> TimerRecord {
         var payload = payload
         payload[payloadKey] = action

@@ -23,7 +23,7 @@ public enum TimerStatus: String, Sendable, Codable {
 public struct TimerRecord: Sendable, Codable, Hashable {
     public var id: String
     public var kind: TimerKind
-    public var rotationID: String?
+    public var rotationID: RotationID?
     public var dueAt: Date
     public var status: TimerStatus
     /// Non-secret parameters (config keys, expected version IDs).
@@ -31,7 +31,7 @@ public struct TimerRecord: Sendable, Codable, Hashable {
     public var claimedAt: Date?
     public var note: String?
 
-    public init(id: String, kind: TimerKind, rotationID: String?, dueAt: Date, payload: [String: String] = [:]) {
+    public init(id: String, kind: TimerKind, rotationID: RotationID?, dueAt: Date, payload: [String: String] = [:]) {
         self.id = id
         self.kind = kind
         self.rotationID = rotationID

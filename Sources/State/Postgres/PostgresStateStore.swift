@@ -157,7 +157,7 @@ public final class PostgresStateStore: StateStore {
             let data = try self.coding.encode(record)
             try await connection.query("""
                 INSERT INTO rotation (id, number, secret_id, status, data)
-                VALUES (\(record.id), \(record.number), \(record.secretID), \(record.status.rawValue), \(data))
+                VALUES (\(record.id.rawValue), \(record.number), \(record.secretID), \(record.status.rawValue), \(data))
                 """, logger: self.logger)
             var entry = audit
             entry.rotationID = record.id
@@ -166,9 +166,9 @@ public final class PostgresStateStore: StateStore {
         }
     }
 
-    public func rotation(id: String) async throws -> RotationRecord? {
+    public func rotation(id: RotationID) async throws -> RotationRecord? {
         try await read("read rotation \(id)") { connection in
-            try await self.records(RotationRecord.self, "SELECT data FROM rotation WHERE id = \(id)", connection).first
+            try await self.records(RotationRecord.self, "SELECT data FROM rotation WHERE id = \(id.rawValue)", connection).first
         }
     }
 
@@ -192,16 +192,16 @@ public final class PostgresStateStore: StateStore {
         }
     }
 
-    public func updateRotation(id: String, audit: (@Sendable (RotationRecord) -> AuditEntry?)?,
+    public func updateRotation(id: RotationID, audit: (@Sendable (RotationRecord) -> AuditEntry?)?,
                                _ body: @escaping @Sendable (inout RotationRecord) throws -> Void) async throws -> RotationRecord {
         try await transaction("update rotation \(id)") { connection in
-            guard let text = try await self.strings("SELECT data FROM rotation WHERE id = \(id) FOR UPDATE", connection).first else {
+            guard let text = try await self.strings("SELECT data FROM rotation WHERE id = \(id.rawValue) FOR UPDATE", connection).first else {
                 throw StateStoreError("no rotation \(id)")
             }
             var record = try self.coding.decode(RotationRecord.self, text)
             try body(&record)
             let data = try self.coding.encode(record)
-            try await connection.query("UPDATE rotation SET status = \(record.status.rawValue), data = \(data) WHERE id = \(id)", logger: self.logger)
+            try await connection.query("UPDATE rotation SET status = \(record.status.rawValue), data = \(data) WHERE id = \(id.rawValue)", logger: self.logger)
             if let entry = audit?(record) { try await self.appendAudit(entry, connection) }
             return record
         }
@@ -213,15 +213,15 @@ public final class PostgresStateStore: StateStore {
         let data = try coding.encode(step)
         try await transaction("save step \(step.index) of \(step.rotationID)") { connection in
             _ = try await connection.query("""
-                INSERT INTO step (rotation_id, idx, data) VALUES (\(step.rotationID), \(step.index), \(data))
+                INSERT INTO step (rotation_id, idx, data) VALUES (\(step.rotationID.rawValue), \(step.index), \(data))
                 ON CONFLICT (rotation_id, idx) DO UPDATE SET data = EXCLUDED.data
                 """, logger: self.logger)
         }
     }
 
-    public func steps(rotationID: String) async throws -> [StepRecord] {
+    public func steps(rotationID: RotationID) async throws -> [StepRecord] {
         try await read("read the steps of \(rotationID)") { connection in
-            try await self.records(StepRecord.self, "SELECT data FROM step WHERE rotation_id = \(rotationID) ORDER BY idx", connection)
+            try await self.records(StepRecord.self, "SELECT data FROM step WHERE rotation_id = \(rotationID.rawValue) ORDER BY idx", connection)
         }
     }
 
@@ -232,7 +232,7 @@ public final class PostgresStateStore: StateStore {
         try await transaction("schedule timer \(timer.id)") { connection in
             _ = try await connection.query("""
                 INSERT INTO timer (id, kind, rotation_id, due_at, status, data)
-                VALUES (\(timer.id), \(timer.kind.rawValue), \(timer.rotationID), \(timer.dueAt.timeIntervalSince1970), \(timer.status.rawValue), \(data))
+                VALUES (\(timer.id), \(timer.kind.rawValue), \(timer.rotationID?.rawValue), \(timer.dueAt.timeIntervalSince1970), \(timer.status.rawValue), \(data))
                 ON CONFLICT (id) DO NOTHING
                 """, logger: self.logger)
         }
@@ -310,9 +310,9 @@ public final class PostgresStateStore: StateStore {
         }
     }
 
-    public func timers(rotationID: String) async throws -> [TimerRecord] {
+    public func timers(rotationID: RotationID) async throws -> [TimerRecord] {
         try await read("read the timers of \(rotationID)") { connection in
-            try await self.records(TimerRecord.self, "SELECT data FROM timer WHERE rotation_id = \(rotationID) ORDER BY due_at", connection)
+            try await self.records(TimerRecord.self, "SELECT data FROM timer WHERE rotation_id = \(rotationID.rawValue) ORDER BY due_at", connection)
         }
     }
 

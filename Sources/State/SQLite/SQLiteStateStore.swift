@@ -75,12 +75,12 @@ public final class SQLiteStateStore: StateStore {
 
     func insert(_ record: RotationRecord, _ db: Database) throws {
         try db.execute(sql: "INSERT INTO rotation (id, number, secret_id, status, data) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [record.id, record.number, record.secretID, record.status.rawValue, try encode(record)])
+                       arguments: [record.id.rawValue, record.number, record.secretID, record.status.rawValue, try encode(record)])
     }
 
-    public func rotation(id: String) async throws -> RotationRecord? {
+    public func rotation(id: RotationID) async throws -> RotationRecord? {
         try await pool.read { db in
-            try String.fetchOne(db, sql: "SELECT data FROM rotation WHERE id = ?", arguments: [id]).map { try self.decode(RotationRecord.self, $0) }
+            try String.fetchOne(db, sql: "SELECT data FROM rotation WHERE id = ?", arguments: [id.rawValue]).map { try self.decode(RotationRecord.self, $0) }
         }
     }
 
@@ -108,16 +108,16 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    public func updateRotation(id: String, audit: (@Sendable (RotationRecord) -> AuditEntry?)?,
+    public func updateRotation(id: RotationID, audit: (@Sendable (RotationRecord) -> AuditEntry?)?,
                                _ body: @escaping @Sendable (inout RotationRecord) throws -> Void) async throws -> RotationRecord {
         try await write { db in
-            guard let text = try String.fetchOne(db, sql: "SELECT data FROM rotation WHERE id = ?", arguments: [id]) else {
+            guard let text = try String.fetchOne(db, sql: "SELECT data FROM rotation WHERE id = ?", arguments: [id.rawValue]) else {
                 throw StateStoreError("no rotation \(id)")
             }
             var record = try self.decode(RotationRecord.self, text)
             try body(&record)
             try db.execute(sql: "UPDATE rotation SET status = ?, data = ? WHERE id = ?",
-                           arguments: [record.status.rawValue, try self.encode(record), id])
+                           arguments: [record.status.rawValue, try self.encode(record), id.rawValue])
             if let entry = audit?(record) { try self.appendAudit(entry, db) }
             return record
         }
@@ -128,13 +128,13 @@ public final class SQLiteStateStore: StateStore {
     public func saveStep(_ step: StepRecord) async throws {
         try await write { db in
             try db.execute(sql: "INSERT OR REPLACE INTO step (rotation_id, idx, data) VALUES (?, ?, ?)",
-                           arguments: [step.rotationID, step.index, try self.encode(step)])
+                           arguments: [step.rotationID.rawValue, step.index, try self.encode(step)])
         }
     }
 
-    public func steps(rotationID: String) async throws -> [StepRecord] {
+    public func steps(rotationID: RotationID) async throws -> [StepRecord] {
         try await pool.read { db in
-            try String.fetchAll(db, sql: "SELECT data FROM step WHERE rotation_id = ? ORDER BY idx", arguments: [rotationID])
+            try String.fetchAll(db, sql: "SELECT data FROM step WHERE rotation_id = ? ORDER BY idx", arguments: [rotationID.rawValue])
                 .map { try self.decode(StepRecord.self, $0) }
         }
     }
@@ -144,7 +144,7 @@ public final class SQLiteStateStore: StateStore {
     public func scheduleTimer(_ timer: TimerRecord) async throws {
         try await write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO timer (id, kind, rotation_id, due_at, status, data) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [timer.id, timer.kind.rawValue, timer.rotationID, timer.dueAt.timeIntervalSince1970,
+                           arguments: [timer.id, timer.kind.rawValue, timer.rotationID?.rawValue, timer.dueAt.timeIntervalSince1970,
                                        timer.status.rawValue, try self.encode(timer)])
         }
         timerChanges.signal()
@@ -222,9 +222,9 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    public func timers(rotationID: String) async throws -> [TimerRecord] {
+    public func timers(rotationID: RotationID) async throws -> [TimerRecord] {
         try await pool.read { db in
-            try String.fetchAll(db, sql: "SELECT data FROM timer WHERE rotation_id = ? ORDER BY due_at", arguments: [rotationID])
+            try String.fetchAll(db, sql: "SELECT data FROM timer WHERE rotation_id = ? ORDER BY due_at", arguments: [rotationID.rawValue])
                 .map { try self.decode(TimerRecord.self, $0) }
         }
     }

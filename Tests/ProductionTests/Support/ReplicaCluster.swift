@@ -85,7 +85,7 @@ final class ReplicaCluster: Sendable {
     }
 
     /// The replica (by name) that holds the lease on `rotationID` now, if any.
-    func leaseHolder(_ rotationID: String) async throws -> String? {
+    func leaseHolder(_ rotationID: RotationID) async throws -> String? {
         try await store.liveLeases().first { $0.name == .rotation(rotationID) }?.owner.replica
     }
 
@@ -126,9 +126,11 @@ final class ReplicaCluster: Sendable {
     // MARK: - What the replicas did
 
     /// `step.done` audit records by step name, each with the replica that ran it.
-    func stepsDone(_ rotationID: String = "R-1") async throws -> [(step: String, replica: String)] {
-        try await store.auditRecords().compactMap(\.entry).filter { $0.action.rawValue == "step.done" && $0.rotationID == rotationID }
-            .map { ($0.details["step"] ?? "", ReplicaOwner(rawValue: $0.details["replica"] ?? "").replica) }
+    func stepsDone(_ rotationID: RotationID = "R-1") async throws -> [(step: String, replica: String)] {
+        let done = try await store.auditRecords().compactMap(\.entry).filter { $0.action == .stepDone && $0.rotationID == rotationID }
+        return done.map { entry -> (step: String, replica: String) in
+            (entry.details["step"] ?? "", ReplicaOwner(rawValue: entry.details["replica"] ?? "").replica)
+        }
     }
 
     /// Waits for the rotation's final line in its thread; returns the thread's text.

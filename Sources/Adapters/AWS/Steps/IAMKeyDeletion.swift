@@ -5,12 +5,12 @@ import Foundation
 /// durable timer's payload can hold it (`payload` / `init(payload:)`).
 public struct IAMKeyDeletion: Sendable, Hashable {
     public var id: String
-    public var rotationID: String
+    public var rotationID: RotationID
     public var userName: String
     public var accessKeyID: String
     public var dueAt: Date
 
-    public init(id: String, rotationID: String, userName: String, accessKeyID: String, dueAt: Date) {
+    public init(id: String, rotationID: RotationID, userName: String, accessKeyID: String, dueAt: Date) {
         self.id = id
         self.rotationID = rotationID
         self.userName = userName
@@ -18,7 +18,7 @@ public struct IAMKeyDeletion: Sendable, Hashable {
         self.dueAt = dueAt
     }
 
-    public static func id(rotationID: String, step: String) -> String { "iam-delete-\(rotationID)-\(step)" }
+    public static func id(rotationID: RotationID, step: String) -> String { "iam-delete-\(rotationID)-\(step)" }
 
     /// For a timer's non-secret payload.
     public var payload: [String: String] { ["iam_user": userName, "access_key_id": accessKeyID] }

@@ -20,7 +20,7 @@ struct AnthropicKeyRetireStep: StepExecutor {
     let schedule: @Sendable (TimerRecord) async throws -> Void
     let cancel: @Sendable (String) async throws -> Void
 
-    static func timerID(rotationID: String, step: String) -> String { "anthropic-archive-\(rotationID)-\(step)" }
+    static func timerID(rotationID: RotationID, step: String) -> String { "anthropic-archive-\(rotationID)-\(step)" }
 
     func run(_ context: StepContext) async throws -> String {
         guard let oldKey = try await oldKeyID(context) else {

@@ -5,12 +5,12 @@ import Foundation
 /// and `keyId`), so a durable timer's payload can hold it.
 public struct EntraPasswordRemoval: Sendable, Hashable {
     public var id: String
-    public var rotationID: String
+    public var rotationID: RotationID
     public var application: String
     public var keyID: String
     public var dueAt: Date
 
-    public init(id: String, rotationID: String, application: String, keyID: String, dueAt: Date) {
+    public init(id: String, rotationID: RotationID, application: String, keyID: String, dueAt: Date) {
         self.id = id
         self.rotationID = rotationID
         self.application = application
@@ -18,7 +18,7 @@ public struct EntraPasswordRemoval: Sendable, Hashable {
         self.dueAt = dueAt
     }
 
-    public static func id(rotationID: String, step: String) -> String { "entra-remove-\(rotationID)-\(step)" }
+    public static func id(rotationID: RotationID, step: String) -> String { "entra-remove-\(rotationID)-\(step)" }
 
     public var payload: [String: String] { ["application_object_id": application, "key_id": keyID] }
 }

@@ -14,7 +14,7 @@ struct OpenAIKeyDeletion: Sendable {
     let schedule: @Sendable (TimerRecord) async throws -> Void
     let cancel: @Sendable (String) async throws -> Void
 
-    static func timerID(rotationID: String, step: String) -> String { "openai-delete-\(rotationID)-\(step)" }
+    static func timerID(rotationID: RotationID, step: String) -> String { "openai-delete-\(rotationID)-\(step)" }
 
     /// Deletes `keyID` now, or schedules its deletion. Facts first, then the side effect.
     func remove(keyID: String, project: String, _ context: StepContext) async throws -> String {

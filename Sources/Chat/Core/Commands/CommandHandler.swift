@@ -69,7 +69,7 @@ public struct CommandHandler: Sendable {
             return CommandReply(.ephemeral, .plain(InventoryMessages.chatDue(await engine.dueReport())))
         case .status:
             if let id = argument {
-                guard let snapshot = try await engine.snapshot(id: id.uppercased()) else {
+                guard let parsed = RotationID(parsing: id), let snapshot = try await engine.snapshot(id: parsed) else {
                     return .ephemeral("There is no rotation \(UserText.mark(id.prefix(20))). `/rotate status` lists the open ones.")
                 }
                 return CommandReply(.ephemeral, .plain("```\n\(InventoryMessages.detail(snapshot))\n```"))

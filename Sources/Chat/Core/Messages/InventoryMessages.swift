@@ -31,7 +31,7 @@ public enum InventoryMessages {
         return Format.table(["ID", "SECRET", "STATUS", "REQUESTER", "APPROVER", "STEP"], snapshots.map { snapshot in
             let record = snapshot.record
             let running = snapshot.steps.first { $0.status == .running }.map { "\($0.index + 1)/\(record.plan.steps.count) \($0.name)" } ?? "-"
-            return [record.id, record.secretID, record.status.label, record.requester, record.decidedBy ?? "-", running]
+            return [record.id.rawValue, record.secretID, record.status.label, record.requester, record.decidedBy ?? "-", running]
         })
     }
 
@@ -49,7 +49,7 @@ public enum InventoryMessages {
     public static func historyTable(_ definition: SecretDefinition, _ records: [RotationRecord]) -> String {
         guard !records.isEmpty else { return "\(definition.id) has no rotations yet." }
         return Format.table(["ID", "REQUESTED", "BY", "APPROVED BY", "OUTCOME", "NEW VERSION"], records.map {
-            [$0.id, Format.time($0.requestedAt), $0.requester, $0.decidedBy ?? "-", $0.status.label + ($0.failure.map { ": \($0)" } ?? ""),
+            [$0.id.rawValue, Format.time($0.requestedAt), $0.requester, $0.decidedBy ?? "-", $0.status.label + ($0.failure.map { ": \($0)" } ?? ""),
              $0.facts[FactKey.newVersion] ?? "-"]
         })
     }

@@ -19,7 +19,7 @@ public enum RotationMessages {
         blocks.append(.section(checklist(snapshot)))
         if record.status == .awaitingApproval {
             blocks.append(.context("A member of #\(approverGroup) other than \(record.requester) must approve before \(Format.time(record.expiresAt))."))
-            blocks.append(.actions(decisionButtons(record.id)))
+            blocks.append(.actions(decisionButtons(record.id.rawValue)))
         }
         let text = "Rotation \(record.id) of \(record.secretID) requested by \(record.requester): \(record.status.label)"
         return ChatMessage(text: text, blocks: blocks).limited()
@@ -45,7 +45,7 @@ public enum RotationMessages {
         let record = snapshot.record
         let leak = record.leaked ? " ⚠️ *LEAK RESPONSE*" : ""
         let text = "\(record.requester) asks to rotate *\(record.secretID)* (\(record.id)) in #\(record.origin.channel)\(leak). Reason: \(record.reason.isEmpty ? "—" : UserText.mark(record.reason)). Needs one approval from #\(approverGroup) before \(Format.time(record.expiresAt))."
-        return ChatMessage(text: text, blocks: [.section(text), .section(checklist(snapshot)), .actions(decisionButtons(record.id))]).limited()
+        return ChatMessage(text: text, blocks: [.section(text), .section(checklist(snapshot)), .actions(decisionButtons(record.id.rawValue))]).limited()
     }
 
     public static func decision(_ snapshot: RotationSnapshot) -> ChatMessage {
@@ -86,11 +86,11 @@ public enum RotationMessages {
         }
         return ChatMessage(text: "\(record.id) needs the new key from \(record.requester)", blocks: [
             .section(text),
-            .actions([ChatButton(text: "Provide the new key", actionID: "provide-key", value: record.id, style: .primary)]),
+            .actions([ChatButton(text: "Provide the new key", actionID: "provide-key", value: record.id.rawValue, style: .primary)]),
         ]).limited()
     }
 
-    public static func verification(_ report: VerificationReport, rotationID: String) -> ChatMessage {
+    public static func verification(_ report: VerificationReport, rotationID: RotationID) -> ChatMessage {
         let verdict = report.passed ? "passed" : "FAILED"
         let lines = report.results.map { result -> String in
             let mark = switch result.status { case .passed: "✓"; case .failed: "✗"; case .notApplicable: "–" }
@@ -133,7 +133,7 @@ public enum RotationMessages {
         return ChatMessage(text: "Incident: \(record.secretID) leaked", blocks: [.section(text)]).limited()
     }
 
-    public static func stalled(rotationID: String, attempts: Int, problem: String) -> ChatMessage {
+    public static func stalled(rotationID: RotationID, attempts: Int, problem: String) -> ChatMessage {
         .plain("⚠️ \(rotationID) is stalled: the state store failed \(attempts) times in a row (\(problem)). The bot keeps retrying with backoff; nothing runs until the store answers. Check the state store (disk, locks, AEGIS_STATE_URL).")
     }
 

@@ -14,7 +14,7 @@ public actor ChatPresenter: RotationEventSink {
     /// Where each request message of this process's rotations is, as the transport named it when
     /// it was posted (a queueing transport's provisional reference until the post went out). The
     /// rotation record learns the chat's own reference only once the message is there.
-    var requestMessages: [String: String] = [:]
+    var requestMessages: [RotationID: String] = [:]
 
     public init(transport: any ChatTransport, approverChannel: String, escalationChannel: String, logger: Logger) {
         self.transport = transport
