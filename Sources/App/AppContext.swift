@@ -128,7 +128,8 @@ public struct AppContext: Sendable {
                 throw AegisConfiguration.Problem(key: "AEGIS_AUDIT_KEY", message: "is required with a PostgreSQL state store (every replica seals the one audit chain with it; at least 32 bytes, or AEGIS_AUDIT_KEY_FILE)")
             }
             let key = try configuration.auditKey(environment: environment, localKeyFile: "")
-            return (try PostgresStateStore(url: parsed, auditKey: key, logger: logger), nil)
+            let leaseTTL = try configuration.duration("AEGIS_LEASE_TTL", default: .seconds(30))
+            return (try PostgresStateStore(url: parsed, auditKey: key, idleTransactionLimit: leaseTTL / 2, logger: logger), nil)
         }
         guard url.hasPrefix("sqlite://") else {
             throw AegisConfiguration.Problem(key: "AEGIS_STATE_URL", message: "'\(url.prefix(12))…' is not a state store URL; use sqlite://PATH or postgres://USER@HOST/DB")

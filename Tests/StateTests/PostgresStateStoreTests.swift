@@ -1,6 +1,6 @@
 import AegisCore
 import AegisPostgres
-import AegisStatePostgres
+@testable import AegisStatePostgres
 import AegisTestServers
 import Foundation
 import Logging
@@ -27,6 +27,46 @@ struct PostgresStateStoreTests {
         }
         #expect(try await stores[4].auditRecords().count == 5)
         for store in stores { await store.close() }
+    }
+
+    @Test("a replica cut off inside a transaction that locks its lease row does not block the takeover")
+    func cutOffInsideATransaction() async throws {
+        let url = try await StoreFixture.freshDatabase()
+        let proxy = try await PartitionProxy.start(to: url.port)
+        var viaProxy = url
+        viaProxy.port = proxy.port
+        let cutOff = try PostgresStateStore(url: viaProxy, auditKey: StoreFixture.auditKey, idleTransactionLimit: .seconds(1), logger: StoreFixture.logger)
+        let direct = try PostgresStateStore(url: url, auditKey: StoreFixture.auditKey, idleTransactionLimit: .seconds(1), logger: StoreFixture.logger)
+        let name = LeaseName.rotation("R-1")
+        let grant = try #require(try await cutOff.acquireLease(name, owner: ReplicaOwner(rawValue: "a/1"), ttl: .seconds(2)))
+        // The lease row is locked by an open transaction whose client then goes silent.
+        let holder = Task {
+            try await cutOff.transaction("hold the lease row") { connection in
+                try await cutOff.extend(grant, connection)
+                proxy.partition()
+                try await Task.sleep(for: .seconds(30))
+            }
+        }
+        let cutAt = ContinuousClock.now
+        let taken = try await waitForLease(name, store: direct, owner: ReplicaOwner(rawValue: "b/2"), within: .seconds(12))
+        let after = ContinuousClock.now - cutAt
+        #expect(taken.generation > grant.generation)
+        // The lease expires 2 s after the cut; the server ends the silent transaction after 1 s.
+        #expect(after < .seconds(5), "the takeover waited \(after) for the cut-off transaction's lock")
+        holder.cancel()
+        await cutOff.close()
+        await direct.close()
+        await proxy.stop()
+    }
+
+    /// Tries to take `name` every 100 ms until it is granted; throws after `within`.
+    func waitForLease(_ name: LeaseName, store: PostgresStateStore, owner: ReplicaOwner, within: Duration) async throws -> LeaseGrant {
+        let deadline = ContinuousClock.now + within
+        while ContinuousClock.now < deadline {
+            if let grant = try? await store.acquireLease(name, owner: owner, ttl: .seconds(30)) { return grant }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ServerError("the lease on \(name) was not taken over within \(within)")
     }
 
     @Test("an unreachable database fails the call within the operation limit, naming the server")

@@ -50,9 +50,10 @@ public struct RotationSettings: Sendable {
         self.leaseTTL = leaseTTL
     }
 
-    /// How often a replica looks for rotations nobody drives (their holder died): half the lease
-    /// TTL, so a takeover comes at most 1.5 TTL after the last renewal.
-    public var adoptionInterval: Duration { max(.milliseconds(200), leaseTTL / 2) }
+    /// How often a replica looks for rotations nobody drives (their holder died): a tenth of the
+    /// lease TTL (3 s for the default 30 s), so a takeover follows a lease's expiry closely. The
+    /// look is one indexed query of the rotations that need driving.
+    public var adoptionInterval: Duration { max(.milliseconds(200), leaseTTL / 10) }
 
     /// The grace period for a secret: its override setting if set, else its Commands file's value.
     public func grace(for definition: SecretDefinition) -> Duration? {

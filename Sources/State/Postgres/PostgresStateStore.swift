@@ -28,10 +28,22 @@ public final class PostgresStateStore: StateStore {
     /// The longest any one operation (a transaction, with waiting for a connection) may take.
     public let operationLimit: Duration
 
-    public init(url: PostgresURL, auditKey: AuditKey, operationLimit: Duration = .seconds(10), logger: Logger) throws {
+    /// - Parameter idleTransactionLimit: how long the server keeps a transaction of this store open
+    ///   while waiting for its client (`idle_in_transaction_session_timeout`). A replica cut off
+    ///   in the middle of a transaction holds row locks (its lease row among them) until the
+    ///   server gives up on it; this bounds that wait, so another replica can take the lease over
+    ///   soon after it expires. Half the lease TTL is what the app passes.
+    public init(url: PostgresURL, auditKey: AuditKey, operationLimit: Duration = .seconds(10),
+                idleTransactionLimit: Duration = .seconds(15), logger: Logger) throws {
         var configuration = try url.clientConfiguration()
         configuration.options.maximumConnections = 8
         configuration.options.connectionIdleTimeout = .seconds(60)
+        // The server gives up when the client did: no statement or lock wait outlives the call.
+        configuration.options.additionalStartupParameters = [
+            ("idle_in_transaction_session_timeout", "\(max(1_000, idleTransactionLimit.milliseconds))"),
+            ("lock_timeout", "\(operationLimit.milliseconds)"),
+            ("statement_timeout", "\(operationLimit.milliseconds)"),
+        ]
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         self.runner = Task { await client.run() }
