@@ -40,3 +40,56 @@ public struct TimerRecord: Sendable, Codable, Hashable {
         self.payload = payload
     }
 }
+
+/// A timer's transitions, the same in every state store (each applies them inside a transaction
+/// on the row it locked). Each returns false when the transition does not apply and nothing is
+/// to be written.
+extension TimerRecord {
+    /// Pending → running. Running → running is a takeover: the caller holds the timer's lease,
+    /// so the previous holder's expired.
+    public mutating func claim(at now: Date) -> Bool {
+        guard status == .pending || status == .running else { return false }
+        status = .running
+        claimedAt = now
+        return true
+    }
+
+    /// Ends the timer (done or cancelled) unless it already ended.
+    public mutating func finish(_ outcome: TimerStatus, note: String?) -> Bool {
+        guard status != .done, status != .cancelled else { return false }
+        status = outcome
+        self.note = note
+        return true
+    }
+
+    /// Back to pending at a later time (after a failure).
+    public mutating func reschedule(to dueAt: Date, note: String?) -> Bool {
+        status = .pending
+        self.dueAt = dueAt
+        self.note = note
+        return true
+    }
+}
+
+/// A state store that changes one timer row in a transaction (reading it locked, writing it back
+/// when `change` returns true). It gets the protocol's timer transitions from ``TimerRecord``'s
+/// rules, so every store applies the same ones.
+public protocol TimerRowStore: StateStore {
+    func mutateTimer(id: String, _ change: @escaping @Sendable (inout TimerRecord) -> Bool) async throws -> Bool
+}
+
+extension TimerRowStore {
+    public func claimTimer(id: String, now: Date) async throws -> Bool {
+        try await mutateTimer(id: id) { $0.claim(at: now) }
+    }
+
+    public func finishTimer(id: String, status: TimerStatus, note: String?) async throws {
+        _ = try await mutateTimer(id: id) { $0.finish(status, note: note) }
+        timerChanges.signal()
+    }
+
+    public func rescheduleTimer(id: String, dueAt: Date, note: String?) async throws {
+        _ = try await mutateTimer(id: id) { $0.reschedule(to: dueAt, note: note) }
+        timerChanges.signal()
+    }
+}

@@ -16,7 +16,7 @@ import Synchronization
 /// Connections come from a `PostgresClient` pool, whose `run()` this store drives on a task of
 /// its own from `init` until ``close()``. Every operation has a deadline (``operationLimit``):
 /// an unreachable database fails the call with a message naming it, never hangs it.
-public final class PostgresStateStore: StateStore {
+public final class PostgresStateStore: TimerRowStore {
     let client: PostgresClient
     let runner: Task<Void, Never>
     let url: PostgresURL
@@ -271,36 +271,6 @@ public final class PostgresStateStore: StateStore {
         }
     }
 
-    public func claimTimer(id: String, now: Date) async throws -> Bool {
-        try await mutateTimer(id: id) { timer in
-            // Running means a holder whose lease expired: this call runs under the timer's lease.
-            guard timer.status == .pending || timer.status == .running else { return false }
-            timer.status = .running
-            timer.claimedAt = now
-            return true
-        }
-    }
-
-    public func finishTimer(id: String, status: TimerStatus, note: String?) async throws {
-        _ = try await mutateTimer(id: id) { timer in
-            guard timer.status != .done, timer.status != .cancelled else { return false }
-            timer.status = status
-            timer.note = note
-            return true
-        }
-        timerChanges.signal()
-    }
-
-    public func rescheduleTimer(id: String, dueAt: Date, note: String?) async throws {
-        _ = try await mutateTimer(id: id) { timer in
-            timer.status = .pending
-            timer.dueAt = dueAt
-            timer.note = note
-            return true
-        }
-        timerChanges.signal()
-    }
-
     /// Shared by several replicas: nothing here belongs to a dead process for sure. A dead
     /// holder's leases expire, and ``dueTimers(now:)`` then offers its running timers again. What
     /// start-up does here is the schema migration, so a replica that cannot reach its database
@@ -309,7 +279,7 @@ public final class PostgresStateStore: StateStore {
         try await prepare()
     }
 
-    func mutateTimer(id: String, _ change: @escaping @Sendable (inout TimerRecord) -> Bool) async throws -> Bool {
+    public func mutateTimer(id: String, _ change: @escaping @Sendable (inout TimerRecord) -> Bool) async throws -> Bool {
         try await transaction("update timer \(id)") { connection in
             guard let text = try await self.strings("SELECT data FROM timer WHERE id = \(id) FOR UPDATE", connection).first else { return false }
             var timer = try self.coding.decode(TimerRecord.self, text)

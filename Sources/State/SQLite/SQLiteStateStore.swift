@@ -4,7 +4,7 @@ import GRDB
 
 /// The embedded state store: one SQLite file in WAL mode (`AEGIS_STATE_URL=sqlite://PATH`).
 /// One bot process owns it; CLI commands read it alongside.
-public final class SQLiteStateStore: StateStore {
+public final class SQLiteStateStore: TimerRowStore {
     let pool: any DatabaseWriter
     let coding = StateRecordCoding()
     public let path: String?
@@ -167,35 +167,6 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    public func claimTimer(id: String, now: Date) async throws -> Bool {
-        try await mutateTimer(id: id) { timer in
-            // Running means a holder whose lease expired (this call runs under the timer's lease).
-            guard timer.status == .pending || timer.status == .running else { return false }
-            timer.status = .running
-            timer.claimedAt = now
-            return true
-        }
-    }
-
-    public func finishTimer(id: String, status: TimerStatus, note: String?) async throws {
-        _ = try await mutateTimer(id: id) { timer in
-            guard timer.status != .done, timer.status != .cancelled else { return false }
-            timer.status = status
-            timer.note = note
-            return true
-        }
-        timerChanges.signal()
-    }
-
-    public func rescheduleTimer(id: String, dueAt: Date, note: String?) async throws {
-        _ = try await mutateTimer(id: id) { timer in
-            timer.status = .pending
-            timer.dueAt = dueAt
-            timer.note = note
-            return true
-        }
-    }
-
     /// SQLite is owned by one process: whatever it left running when it died is claimable again.
     public func releaseOrphanedClaims() async throws {
         try await pool.write { db in try db.execute(sql: "DELETE FROM lease") }
@@ -211,7 +182,7 @@ public final class SQLiteStateStore: StateStore {
         timerChanges.signal()
     }
 
-    func mutateTimer(id: String, _ change: @escaping @Sendable (inout TimerRecord) -> Bool) async throws -> Bool {
+    public func mutateTimer(id: String, _ change: @escaping @Sendable (inout TimerRecord) -> Bool) async throws -> Bool {
         try await write { db in
             guard let text = try String.fetchOne(db, sql: "SELECT data FROM timer WHERE id = ?", arguments: [id]) else { return false }
             var timer = try self.decode(TimerRecord.self, text)
