@@ -40,8 +40,7 @@ extension RotationEngine {
                 problems.append("undoing '\(planned.name)' failed: \(Self.safeDescription(error))")
             }
             step.endedAt = self.clock.now()
-            try await deps.state.saveStep(step)
-            try await deps.state.appendAudit(AuditEntry(
+            try await deps.state.saveStep(step, audit: AuditEntry(
                 actor: "aegis-rotate", action: step.status == .rolledBack ? .stepRolledBack : .stepRollbackFailed,
                 rotationID: record.id, secretID: record.secretID, details: ["step": planned.name, "error": step.error ?? ""]))
             steps[planned.index] = step

@@ -137,8 +137,7 @@ extension RotationEngine {
             step.endedAt = self.clock.now()
             step.summary = summary
             RotationMetrics.step(planned, outcome: "done", startedAt: step.startedAt, endedAt: step.endedAt)
-            try await deps.state.saveStep(step)
-            try await deps.state.appendAudit(AuditEntry(
+            try await deps.state.saveStep(step, audit: AuditEntry(
                 actor: "aegis-rotate", action: .stepDone, rotationID: record.id, secretID: record.secretID,
                 details: ["step": planned.name, "summary": summary, "replica": step.owner?.rawValue ?? ""]))
             steps[planned.index] = step

@@ -30,7 +30,9 @@ public protocol StateStore: Sendable {
         _ body: @escaping @Sendable (inout RotationRecord) throws -> Void
     ) async throws -> RotationRecord
 
-    func saveStep(_ step: StepRecord) async throws
+    /// Writes a step's row and, in the same transaction, its audit record when given: a step is
+    /// never recorded done without its `step.done` record, whoever holds the lease next.
+    func saveStep(_ step: StepRecord, audit: AuditEntry?) async throws
     func steps(rotationID: RotationID) async throws -> [StepRecord]
 
     /// Inserts a timer; a timer with the same ID already there is kept as it is.
@@ -100,6 +102,8 @@ public enum RotationCreation: Sendable {
 }
 
 extension StateStore {
+    public func saveStep(_ step: StepRecord) async throws { try await saveStep(step, audit: nil) }
+
     @discardableResult
     public func updateRotation(id: RotationID, _ body: @escaping @Sendable (inout RotationRecord) throws -> Void) async throws -> RotationRecord {
         try await updateRotation(id: id, audit: nil, body)

@@ -221,13 +221,14 @@ public final class PostgresStateStore: TimerRowStore {
 
     // MARK: Steps
 
-    public func saveStep(_ step: StepRecord) async throws {
+    public func saveStep(_ step: StepRecord, audit: AuditEntry?) async throws {
         let data = try coding.encode(step)
         try await transaction("save step \(step.index) of \(step.rotationID)") { connection in
             _ = try await connection.query("""
                 INSERT INTO step (rotation_id, idx, data) VALUES (\(step.rotationID.rawValue), \(step.index), \(data))
                 ON CONFLICT (rotation_id, idx) DO UPDATE SET data = EXCLUDED.data
                 """, logger: self.logger)
+            if let audit { try await self.appendAudit(audit, connection) }
         }
     }
 

@@ -125,10 +125,11 @@ public final class SQLiteStateStore: TimerRowStore {
 
     // MARK: Steps
 
-    public func saveStep(_ step: StepRecord) async throws {
+    public func saveStep(_ step: StepRecord, audit: AuditEntry?) async throws {
         try await write { db in
             try db.execute(sql: "INSERT OR REPLACE INTO step (rotation_id, idx, data) VALUES (?, ?, ?)",
                            arguments: [step.rotationID.rawValue, step.index, try self.encode(step)])
+            if let audit { try self.appendAudit(audit, db) }
         }
     }
 
