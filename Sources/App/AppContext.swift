@@ -75,6 +75,7 @@ public struct AppContext: Sendable {
         var checks = CheckRegistry.builtIn(catalog: catalog, sandbox: environment == .local)
         var deferred = DeferredActionRegistry()
         var closers: [@Sendable () async -> Void] = []
+        var sinks: [any RotationEventSink] = [events]
         switch environment {
         case .local:
             let local = LocalSandbox(root: configuration.localDirectory, restartCommand: configuration.string("AEGIS_LOCAL_RESTART_COMMAND"))
@@ -96,7 +97,13 @@ public struct AppContext: Sendable {
             checks.runners.merge(wiring.checks) { $1 }
             checks.problems.merge(wiring.checkProblems) { $1 }
             deferred.actions = wiring.deferredActions
+            sinks += wiring.eventSinks
             closers = wiring.closers
+            if !wiring.invalidSettings.isEmpty {
+                // The clients other modules made are shut down behind the refusal (the process exits).
+                Task { [closers] in for close in closers { await close() } }
+                throw AegisConfiguration.Problem(key: "adapters", message: wiring.invalidSettings.map(\.description).joined(separator: "; "))
+            }
         }
         if let shared = state as? PostgresStateStore { closers.append { await shared.close() } }
         // The shell's approvers: the configured list; the sandbox's pretend workspace only locally.
@@ -104,7 +111,7 @@ public struct AppContext: Sendable {
         let approvers: any ApproverDirectory = approvers ?? StaticApproverDirectory(
             groupName: settings.approverChannel, members: Set(shellApprovers))
         let engine = RotationEngine(EngineDependencies(
-            inventory: inventory, state: state, adapters: adapters, approvers: approvers, events: events,
+            inventory: inventory, state: state, adapters: adapters, approvers: approvers, events: sinks.count == 1 ? events : BroadcastEventSink(sinks),
             steps: steps, checks: checks, deferredActions: deferred, settings: settings,
             environment: environment, logger: logger, crashPoint: configuration.string("AEGIS_CRASH_POINT"),
             owner: .thisProcess(replica: configuration.string("AEGIS_REPLICA_ID"))))

@@ -45,6 +45,9 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Custom
     /// A provider adapter's deferred action ran (`deferred.<name>`).
     public static func deferred(_ name: String) -> AuditAction { AuditAction(rawValue: "deferred.\(name)") }
     public static let overdue = AuditAction(rawValue: "due.overdue")
+    /// A person (or a later successful rotation) acknowledged or resolved an escalation.
+    public static let escalationAcknowledged = AuditAction(rawValue: "escalation.acknowledged")
+    public static let escalationResolved = AuditAction(rawValue: "escalation.resolved")
     public static let sandboxSeeded = AuditAction(rawValue: "sandbox.seeded")
     /// A chat message that could not be delivered before shutdown.
     public static let chatUndelivered = AuditAction(rawValue: "chat.undelivered")

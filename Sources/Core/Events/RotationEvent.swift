@@ -41,6 +41,8 @@ public enum RotationEvent: Sendable {
     /// The state store keeps failing while a rotation needs driving; the engine keeps retrying,
     /// and says so to the escalation channel (no snapshot: the store could not be read).
     case stalled(rotationID: RotationID, attempts: Int, problem: String)
+    /// Someone acknowledged or resolved the rotation's escalation (or a later rotation resolved it).
+    case escalationHandled(RotationSnapshot, EscalationHandling)
 }
 
 /// What `#platform-support` needs to act.
@@ -51,6 +53,14 @@ public struct Escalation: Sendable, Hashable {
     public var whatWasRestored: [String]
     /// The runbook's escalation action for this secret.
     public var action: String
+
+    public init(rotationID: RotationID, secretID: String, whatFailed: String, whatWasRestored: [String], action: String) {
+        self.rotationID = rotationID
+        self.secretID = secretID
+        self.whatFailed = whatFailed
+        self.whatWasRestored = whatWasRestored
+        self.action = action
+    }
 }
 
 /// Where chat front ends receive events.

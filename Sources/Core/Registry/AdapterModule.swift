@@ -57,6 +57,8 @@ public struct AdapterSetup: Sendable {
     /// (transient, retried) failure.
     public var timeout: Duration
     public var logger: Logger
+    /// The time of day, for what a store records about when a value changed.
+    public var clock: any WallClock = SystemWallClock()
 
     public init(values: [String: String], state: any StateStore, timeout: Duration, logger: Logger) {
         self.values = values
@@ -111,6 +113,11 @@ public struct AdapterWiring: Sendable {
     public var storeProblems: [StoreTypeName: String] = [:]
     public var deployTarget: Result<any DeployTarget, AdapterSetupProblem> = .failure(AdapterSetupProblem("no deploy target is configured"))
     public var deferredActions: [String: any DeferredAction] = [:]
+    /// Listeners for the engine's events besides the chat front end (the on-call pager).
+    public var eventSinks: [any RotationEventSink] = []
+    /// Settings that are present but unusable for something that is not a step, check or store
+    /// (the pager): the app refuses to start with them (exit code 4) rather than run without it.
+    public var invalidSettings: [AdapterSetupProblem] = []
     /// Shuts down clients with their own connection pools.
     public var closers: [@Sendable () async -> Void] = []
 

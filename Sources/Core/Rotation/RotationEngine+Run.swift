@@ -155,6 +155,7 @@ extension RotationEngine {
         }
         logger.notice("rotation completed")
         await publishSnapshot(record) { .finished($0, escalation: nil) }
+        await resolveEarlierEscalations(after: record)
     }
 
     /// Runs one step under the retry policy; each retry is counted in the step's row first.

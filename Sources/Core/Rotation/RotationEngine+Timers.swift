@@ -42,7 +42,7 @@ extension RotationEngine {
         if let id = timer.rotationID { record = try await deps.state.rotation(id: id) }
         try await deps.state.appendAudit(AuditEntry(actor: "aegis-rotate", action: .deferred(name), rotationID: record?.id,
                                                      secretID: record?.secretID, details: ["summary": summary]))
-        if let record {
+        if let record, action.announcesInThread {
             await publishSnapshot(record) { .graceCleanup($0, summary: summary, escalation: nil) }
         }
         return summary

@@ -25,6 +25,9 @@ public struct RotationRecord: Sendable, Codable, Hashable {
     /// The secret's definition as it was when requested: the engine runs (and rolls back) this
     /// one, never the Commands file as it is later. Nil in records written before it was kept.
     public var definition: SecretDefinition?
+    /// The latest answer to this rotation's escalation (`/rotate ack`, `/rotate resolve`, or a
+    /// later successful rotation). Nil until someone answers.
+    public var escalationHandling: EscalationHandling?
 
     public func isExpired(at now: Date) -> Bool { now >= expiresAt }
 }

@@ -8,6 +8,27 @@ import Foundation
 /// non-secret payload. It returns a note safe to post; it throws to have the timer retried.
 public protocol DeferredAction: Sendable {
     func perform(payload: [String: String]) async throws -> String
+    /// Whether the note goes into the rotation's thread as a grace clean-up line. Actions that
+    /// are not a clean-up (paging on-call) are audited only.
+    var announcesInThread: Bool { get }
+}
+
+extension DeferredAction {
+    public var announcesInThread: Bool { true }
+}
+
+/// Thrown by a deferred action the far side asked to come back later (a rate limit): the timer
+/// is retried after `after` instead of the usual minute.
+public struct RetryLater: Error, Sendable, CustomStringConvertible {
+    public var after: Duration
+    public var reason: String
+
+    public init(after: Duration, reason: String) {
+        self.after = after
+        self.reason = reason
+    }
+
+    public var description: String { reason }
 }
 
 /// The deferred actions available in this process, by name.

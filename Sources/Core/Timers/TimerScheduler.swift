@@ -75,11 +75,12 @@ public struct TimerScheduler: Service {
                 logger.notice("timer interrupted by shutdown; it fires again at the next start", metadata: ["timer.id": "\(timer.id)"])
                 return
             } catch {
-                let note = "failed: \(RotationEngine.safeDescription(error)); retrying in 60s"
+                let delay = (error as? RetryLater)?.after ?? .seconds(60)
+                let note = "failed: \(RotationEngine.safeDescription(error)); retrying in \(delay.components.seconds)s"
                 logger.error("timer failed", metadata: ["timer.id": "\(timer.id)", "error": "\(note)"])
                 // Under the timer's lease again: only if no other replica took it meanwhile.
                 _ = try? await engine.leases.withLease(.timer(timer.id)) { [state] in
-                    try await state.rescheduleTimer(id: timer.id, dueAt: engine.clock.now().addingTimeInterval(60), note: note)
+                    try await state.rescheduleTimer(id: timer.id, dueAt: engine.clock.now().addingTimeInterval(delay.timeInterval), note: note)
                 }
             }
         }

@@ -82,6 +82,12 @@ public struct CommandHandler: Sendable {
             return CommandReply(.ephemeral, .plain("```\n\(InventoryMessages.historyTable(definition, records))\n```"))
         case .cancel:
             return await handleAction(actionID: "cancel", value: argument ?? "", user: user)
+        case .ack, .resolve:
+            let response: EscalationResponse = command == .ack ? .acknowledged : .resolved
+            switch try await engine.respond(response, rotationID: argument ?? "", user: user) {
+            case .refused(let reason): return .ephemeral(reason)
+            case .accepted(let snapshot): return .ephemeral("\(snapshot.record.id)'s escalation is now \(response.rawValue).")
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 /// The `/rotate` subcommands, shared by Slack and the shell. Anything else is a secret name.
 public enum RotateCommand: String, CaseIterable, Sendable {
-    case list, due, status, history, cancel, help
+    case list, due, status, history, cancel, ack, resolve, help
 
     public var usage: String {
         switch self {
@@ -9,6 +9,8 @@ public enum RotateCommand: String, CaseIterable, Sendable {
         case .status: "/rotate status [ID]"
         case .history: "/rotate history <secret>"
         case .cancel: "/rotate cancel <ID>"
+        case .ack: "/rotate ack <ID>"
+        case .resolve: "/rotate resolve <ID>"
         case .help: "/rotate help"
         }
     }
@@ -20,6 +22,8 @@ public enum RotateCommand: String, CaseIterable, Sendable {
         case .status: "open rotations, or one rotation's checklist"
         case .history: "past rotations of a secret"
         case .cancel: "withdraw a request that is not running yet (requester or approver)"
+        case .ack: "acknowledge an escalation: you are on it (approvers; acknowledges the page)"
+        case .resolve: "resolve an escalation (approvers; resolves the page)"
         case .help: "this help"
         }
     }
@@ -56,6 +60,8 @@ public enum ParsedCommand: Sendable, Equatable {
             switch command {
             case .history where argument == nil: return .invalid("`/rotate history` needs a secret: `/rotate history jwt`")
             case .cancel where argument == nil: return .invalid("`/rotate cancel` needs a rotation ID: `/rotate cancel R-3`")
+            case .ack where argument == nil, .resolve where argument == nil:
+                return .invalid("`/rotate \(command.rawValue)` needs a rotation ID: `/rotate \(command.rawValue) R-3`")
             default: return .subcommand(command, argument: argument)
             }
         }

@@ -123,8 +123,19 @@ public enum RotationMessages {
         *What was restored:*
         \(escalation.whatWasRestored.map { "• \($0)" }.joined(separator: "\n"))
         *Runbook action:* \(escalation.action)
+        On it? `/rotate ack \(escalation.rotationID)`; fixed? `/rotate resolve \(escalation.rotationID)` (approvers).
         """
         return ChatMessage(text: "Escalation: \(escalation.rotationID) \(escalation.secretID)", blocks: [.section(text)]).limited()
+    }
+
+    /// "✅ R-3's escalation was resolved by bob." (or acknowledged; or resolved by a later rotation)
+    public static func escalationHandled(_ snapshot: RotationSnapshot, _ handling: EscalationHandling) -> String {
+        let record = snapshot.record
+        if let later = handling.resolvedByRotation {
+            return "✅ \(record.id)'s escalation (\(record.secretID)) is resolved: \(later) rotated the secret successfully."
+        }
+        let symbol = handling.response == .resolved ? "✅" : "👀"
+        return "\(symbol) \(record.id)'s escalation (\(record.secretID)) was \(handling.response.rawValue) by \(handling.by)."
     }
 
     public static func incident(_ snapshot: RotationSnapshot) -> ChatMessage {

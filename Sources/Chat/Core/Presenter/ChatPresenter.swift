@@ -78,6 +78,10 @@ public actor ChatPresenter: RotationEventSink {
             try await transport.post(message, channel: escalationChannel, thread: nil)
         case .overdue(let items):
             try await transport.post(RotationMessages.overdue(items), channel: escalationChannel, thread: nil)
+        case .escalationHandled(let snapshot, let handling):
+            let line = RotationMessages.escalationHandled(snapshot, handling)
+            try await thread(snapshot, .plain(line))
+            try await transport.post(.plain(line), channel: escalationChannel, thread: nil)
         case .stalled(let rotationID, let attempts, let problem):
             try await transport.post(RotationMessages.stalled(rotationID: rotationID, attempts: attempts, problem: problem),
                                      channel: escalationChannel, thread: nil)
