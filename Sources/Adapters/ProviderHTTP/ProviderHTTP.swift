@@ -76,7 +76,7 @@ public struct ProviderHTTP: Sendable {
 
 extension Duration {
     /// Whole nanoseconds, for NIO's `TimeAmount`.
-    var nanosecondsClamped: Int64 {
+    public var nanosecondsClamped: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }

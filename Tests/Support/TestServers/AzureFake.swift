@@ -7,38 +7,19 @@ import NIOSSL
 /// `azure_fake.py` (token endpoint, Graph and Key Vault on one HTTPS port) with its throwaway CA
 /// in a temporary folder. `control` speaks its `/_fake/…` API over TLS trusting only that CA.
 public final class AzureFake: Sendable {
-    public let fake: PythonFake
-    public let certDirectory: URL
-    let http: HTTPClient
+    public let server: TLSPythonFake
 
+    public var fake: PythonFake { server.fake }
     /// `https://127.0.0.1:<port>`: the authority host, Graph and the vault at once.
-    public var url: String { "https://127.0.0.1:\(fake.port)" }
+    public var url: String { server.url }
     /// The CA bundle a client must trust (AZURE_CA_BUNDLE).
-    public var caBundle: String { certDirectory.appendingPathComponent("ca.pem").path }
-    public var log: String { fake.log }
+    public var caBundle: String { server.caBundle }
+    public var log: String { server.log }
 
-    init(fake: PythonFake, certDirectory: URL, http: HTTPClient) {
-        self.fake = fake
-        self.certDirectory = certDirectory
-        self.http = http
-    }
+    init(server: TLSPythonFake) { self.server = server }
 
     public static func start(pageSize: Int = 2) async throws -> AzureFake {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-azure-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let fake = try await PythonFake.start("azure", arguments: ["--cert-dir", directory.path, "--page-size", "\(pageSize)"])
-        do {
-            let pem = try Array(Data(contentsOf: directory.appendingPathComponent("ca.pem")))
-            var tls = TLSConfiguration.makeClientConfiguration()
-            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(pem))
-            var configuration = HTTPClient.Configuration()
-            configuration.tlsConfiguration = tls
-            return AzureFake(fake: fake, certDirectory: directory,
-                             http: HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration))
-        } catch {
-            await fake.stop()
-            throw error
-        }
+        AzureFake(server: try await TLSPythonFake.start("azure", arguments: ["--page-size", "\(pageSize)"]))
     }
 
     public static func with<T: Sendable>(pageSize: Int = 2, _ body: @Sendable (AzureFake) async throws -> T) async throws -> T {
@@ -53,28 +34,12 @@ public final class AzureFake: Sendable {
         }
     }
 
-    public func stop() async {
-        try? await http.shutdown()
-        await fake.stop()
-        try? FileManager.default.removeItem(at: certDirectory)
-    }
+    public func stop() async { await server.stop() }
 
     /// A `/_fake/…` call: JSON in, JSON out (2xx expected).
     @discardableResult
     public func control(_ method: HTTPMethod, _ path: String, _ body: [String: Any]? = nil) async throws -> Any {
-        var request = HTTPClientRequest(url: url + path)
-        request.method = method
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
-        }
-        let response = try await http.execute(request, timeout: .seconds(20))
-        let data = try await response.body.collect(upTo: 4 << 20)
-        guard (200..<300).contains(response.status.code) else {
-            throw ServerError("azure fake \(method) \(path) answered \(response.status): \(String(buffer: data).prefix(300))")
-        }
-        if data.readableBytes == 0 { return [String: Any]() }
-        return try JSONSerialization.jsonObject(with: Data(data.readableBytesView), options: [.fragmentsAllowed])
+        try await server.control(method, path, body)
     }
 
     /// An application at the fake. `admin` apps may call Graph and Key Vault (the bot itself).
