@@ -61,14 +61,8 @@ public struct OktaAppKey: Sendable {
         let header: [String: Any] = ["alg": "RS256", "typ": "JWT", "kid": kid]
         let claims: [String: Any] = ["iss": clientID, "sub": clientID, "aud": audience, "iat": issued, "exp": issued + 300,
                                      "jti": UUID().uuidString]
-        let input = Self.base64URL(try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])) + "." +
-            Self.base64URL(try JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys]))
-        let signature = try privateKey.signature(for: Data(input.utf8), padding: .insecurePKCS1v1_5)
-        return SecretValue(utf8: input + "." + Self.base64URL(signature.rawRepresentation))
+        return SecretValue(utf8: try CompactJWS.rs256(header: header, claims: claims, key: privateKey))
     }
 
-    static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
+    static func base64URL(_ data: Data) -> String { CompactJWS.base64URL(data) }
 }

@@ -1,3 +1,4 @@
+import AegisTestServers
 import Foundation
 
 /// The Commands file edits the production tests run with (`Scenario.start(edit:)`): strategy and
@@ -16,6 +17,12 @@ enum CommandsEdits {
 
     static let jwtInSecret: Edit = ["jwt-signing-key.yaml": {
         $0.replacingOccurrences(of: "  configmap: aegis-config", with: "  secret: aegis-jwt")
+    }]
+
+    /// The JWT signing key kept in GCP Secret Manager (`projects/<the fake's project>/secrets/jwt-signing-key`).
+    static let jwtInGCP: Edit = ["jwt-signing-key.yaml": {
+        $0.replacingOccurrences(of: "  kind: aws-secrets-manager\n  name: aegis/jwt-signing-key",
+                                with: "  kind: gcp-secret-manager\n  container: \(GCPFake.project)\n  name: jwt-signing-key")
     }]
 
     static let postgresAWSManaged: Edit = ["postgres-password.yaml": {
