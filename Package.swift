@@ -184,6 +184,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Sources/Adapters/ProviderHTTP",
             swiftSettings: strictSettings
@@ -235,6 +236,35 @@ let package = Package(
         // 1Password Connect: the store type is declared (so its Commands file loads and `plan` names
         // what is missing); its executor is still to come.
         .target(name: "AegisOnePassword", dependencies: ["AegisCore"], path: "Sources/Adapters/OnePassword", swiftSettings: strictSettings),
+        // Google Cloud Secret Manager as a secret store (stages in version aliases), with the bot's
+        // Google identity from a service-account key, an access token or the metadata server.
+        .target(
+            name: "AegisGCP",
+            dependencies: [
+                "AegisCore",
+                "AegisProviderHTTP",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            path: "Sources/Adapters/GCP",
+            swiftSettings: strictSettings
+        ),
+        // PagerDuty Events API v2: escalations page on-call, answers to them acknowledge and resolve.
+        .target(
+            name: "AegisPagerDuty",
+            dependencies: [
+                "AegisCore",
+                "AegisProviderHTTP",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Adapters/PagerDuty",
+            swiftSettings: strictSettings
+        ),
         // Entra ID client secrets (Graph addPassword / removePassword) stored in Azure Key Vault,
         // with the bot's own identity by the azure-identity conventions.
         .target(
@@ -254,7 +284,7 @@ let package = Package(
             name: "AegisAdapters",
             dependencies: [
                 "AegisCore", "AegisAWS", "AegisKubernetes", "AegisPostgres", "AegisRedis", "AegisHTTPChecks",
-                "AegisOkta", "AegisAnthropic", "AegisOpenAI", "AegisAzure", "AegisOnePassword",
+                "AegisOkta", "AegisAnthropic", "AegisOpenAI", "AegisAzure", "AegisOnePassword", "AegisPagerDuty", "AegisGCP",
             ],
             path: "Sources/Adapters/Catalog",
             swiftSettings: strictSettings
@@ -467,7 +497,7 @@ let package = Package(
         .testTarget(
             name: "AegisRedisTests",
             dependencies: [
-                "AegisRedis", "AegisCore", "AegisLocalSandbox", "AegisTestServers",
+                "AegisRedis", "AegisCore", "AegisLocalSandbox", "AegisTestServers", "AegisAdapters",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -518,7 +548,7 @@ let package = Package(
         .testTarget(
             name: "AegisProviderTests",
             dependencies: [
-                "AegisOkta", "AegisOpenAI", "AegisAnthropic", "AegisAzure", "AegisCore", "AegisTestServers",
+                "AegisOkta", "AegisOpenAI", "AegisAnthropic", "AegisAzure", "AegisPagerDuty", "AegisGCP", "AegisCore", "AegisTestServers",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

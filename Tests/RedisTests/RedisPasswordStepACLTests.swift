@@ -1,3 +1,4 @@
+import AegisAdapters
 import AegisCore
 @testable import AegisRedis
 import AegisTestServers
@@ -202,14 +203,16 @@ struct RedisPasswordStepACLTests {
         #expect(RedisLoginCheck.aclUser(of: requirepass.definition) == nil)
     }
 
-    @Test func elasticacheModeNeedsAWS() async throws {
-        let fixture = try await RotationFixture.make(secret: "redis-auth-token", strategy: "elasticache")
-        defer { fixture.remove() }
-        let step = RedisPasswordStep(admin: RedisURL(endpoint: try RedisTestServer.shared().endpoint))
-        let error = await #expect(throws: AdapterError.self) {
-            _ = try await step.run(fixture.context(try fixture.plannedStep("rotate-auth-token")))
-        }
-        #expect(error?.isTransient == false)
-        #expect(error?.description.contains("needs the AWS ElastiCache API") == true)
+    /// ElastiCache's token changes through the AWS API (`elasticache-auth-token`): a Commands file
+    /// still asking `redis-password` for `mode: elasticache` is refused when it loads, naming the kind.
+    @Test func elasticacheModeIsRefusedAtLoad() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-redis-mode-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let text = try String(contentsOf: repositoryCommands.appendingPathComponent("redis-auth-token.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "      mode: acl\n      user: aegis\n      phase: add", with: "      mode: elasticache\n      user: aegis\n      phase: add")
+        try text.write(to: folder.appendingPathComponent("redis-auth-token.yaml"), atomically: true, encoding: .utf8)
+        let error = #expect(throws: InventoryLoadError.self) { _ = try InventoryLoader.load(directory: folder, catalog: AdapterModules.catalog) }
+        #expect(error?.description.contains("ElastiCache changes its AUTH token through the AWS API") == true, "\(String(describing: error))")
     }
 }

@@ -12,5 +12,11 @@ extension AWSModule {
             IAMAccessKeyStep.Phase.deleteOldAfterGrace.rawValue: .retireOldAfterGrace(.deleted, onlyIfInactive: true),
         ])
         wiring.checks[.stsCallerIdentity] = sandbox.credentialCheck("STS")
+        // ElastiCache: ROTATE makes the new token valid beside the old; SET drops the old one
+        // after the grace period.
+        wiring.steps[.elastiCacheAuthToken] = sandbox.standIn("ElastiCache", phases: [
+            ElastiCacheAuthTokenStep.Phase.rotate.rawValue: .applyNew(replacesOld: false),
+            ElastiCacheAuthTokenStep.Phase.set.rawValue: .retireOldAfterGrace(.revoked),
+        ])
     }
 }

@@ -2,11 +2,13 @@ import AegisCore
 import Foundation
 
 /// AWS: Secrets Manager as a store and its own rotation (`aws-managed-rotation`), IAM access keys
-/// (`iam-access-key` and their deferred deletion) and STS (`sts-caller-identity`), signed by the
-/// standard credential chain.
+/// (`iam-access-key` and their deferred deletion), ElastiCache AUTH tokens
+/// (`elasticache-auth-token`: ROTATE, then SET after the grace period) and STS
+/// (`sts-caller-identity`), signed by the standard credential chain.
 public enum AWSModule: AdapterModule {
     static let secretsManagerNeeds = "AWS Secrets Manager (AWS_REGION, AWS credentials; AWS_ENDPOINT_URL_SECRETS_MANAGER to override)"
     static let iamNeeds = "AWS IAM and STS (AWS credentials; AWS_ENDPOINT_URL_IAM / AWS_ENDPOINT_URL_STS to override)"
+    static let elastiCacheNeeds = "AWS ElastiCache (AWS_REGION, AWS credentials; AWS_ENDPOINT_URL_ELASTICACHE to override)"
 
     public static func declare(into catalog: inout TypeCatalog) {
         catalog.register(StoreType(name: .awsSecretsManager, needs: secretsManagerNeeds))
@@ -15,6 +17,18 @@ public enum AWSModule: AdapterModule {
                                   validate: { step, _ throws(ParameterProblem) in try ParameterRules.duration(step, "timeout") }))
         catalog.register(StepType(name: .iamAccessKey, headline: "Create the new IAM access key",
                                   parameters: ParameterSchema(allowed: ["user", "phase"]), needs: iamNeeds, waitsOutGrace: true))
+        catalog.register(StepType(name: .elastiCacheAuthToken, headline: "Change the ElastiCache AUTH token",
+                                  parameters: ParameterSchema(allowed: ["timeout"], required: ["replication_group", "phase"]),
+                                  needs: elastiCacheNeeds, waitsOutGrace: true,
+                                  validate: { step, secret throws(ParameterProblem) in try ElastiCacheAuthTokenStep.validate(step, secret) },
+                                  title: { step, context in
+                                      let group = step.text("replication_group") ?? "?"
+                                      guard step.text("phase") == ElastiCacheAuthTokenStep.Phase.set.rawValue else {
+                                          return "ElastiCache \(group): ROTATE to the new AUTH token (the old one stays valid)"
+                                      }
+                                      let wait = context.leaked ? "at once (leak response: no grace)" : "after \(context.graceText ?? "the grace period")"
+                                      return "ElastiCache \(group): SET to the new AUTH token \(wait), dropping the old one (cannot be undone)"
+                                  }))
         catalog.register(CheckType(name: .stsCallerIdentity, needs: iamNeeds, title: { _ in "STS GetCallerIdentity with the new key" }))
     }
 
@@ -26,7 +40,7 @@ public enum AWSModule: AdapterModule {
             let credentials = try DefaultCredentialChain.make(environment: setup.values)
             client = AWSClient(configuration: aws, credentialProvider: credentials, logger: setup.logger)
         } catch {
-            wiring.unavailable(steps: [.awsManagedRotation, .iamAccessKey], checks: [.stsCallerIdentity], stores: [.awsSecretsManager],
+            wiring.unavailable(steps: [.awsManagedRotation, .iamAccessKey, .elastiCacheAuthToken], checks: [.stsCallerIdentity], stores: [.awsSecretsManager],
                                "AWS is not configured: \(error)")
             return
         }
@@ -45,6 +59,13 @@ public enum AWSModule: AdapterModule {
             cancelDeletion: { id in try await state.finishTimer(id: id, status: .cancelled, note: "rolled back") })
         wiring.checks[.stsCallerIdentity] = STSCallerIdentityCheck(client: client)
         wiring.deferredActions[IAMKeyDeletionAction.name] = IAMKeyDeletionAction(iam: iam)
+        let groups = ElastiCacheReplicationGroups(client: client)
+        let poll: Duration = (setup.string("AEGIS_ELASTICACHE_POLL").flatMap { try? DurationText.parse($0) }) ?? .seconds(5)
+        wiring.steps[.elastiCacheAuthToken] = ElastiCacheAuthTokenStep(
+            groups: groups, pollInterval: poll,
+            scheduleSet: { timer in try await state.scheduleTimer(timer) },
+            cancelSet: { id in try await state.finishTimer(id: id, status: .cancelled, note: "rolled back") })
+        wiring.deferredActions[ElastiCacheSetAction.name] = ElastiCacheSetAction(groups: groups, store: store, pollInterval: poll)
     }
 }
 
@@ -57,6 +78,8 @@ extension RegisteredName where Kind == StepTypeKind {
     public static let awsManagedRotation: Self = "aws-managed-rotation"
     /// IAM CreateAccessKey / deactivate / delete.
     public static let iamAccessKey: Self = "iam-access-key"
+    /// ElastiCache ModifyReplicationGroup with an AUTH token update strategy (ROTATE, then SET).
+    public static let elastiCacheAuthToken: Self = "elasticache-auth-token"
 }
 
 extension RegisteredName where Kind == CheckTypeKind {

@@ -2,11 +2,13 @@ import AegisAnthropic
 import AegisAWS
 import AegisAzure
 import AegisCore
+import AegisGCP
 import AegisHTTPChecks
 import AegisKubernetes
 import AegisOkta
 import AegisOnePassword
 import AegisOpenAI
+import AegisPagerDuty
 import AegisPostgres
 import AegisRedis
 
@@ -26,6 +28,8 @@ public enum AdapterModules {
             OpenAIModule.self,
             EntraModule.self,
             OnePasswordModule.self,
+            GCPModule.self,
+            PagerDutyModule.self,
         ]
     }
 

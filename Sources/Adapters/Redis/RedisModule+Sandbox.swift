@@ -2,7 +2,7 @@ import AegisCore
 
 extension RedisModule {
     /// The sandbox's Redis: an ACL user gets the new password beside the old one (removed after
-    /// verification); `requirepass` replaces it. ElastiCache has no stand-in yet.
+    /// verification); `requirepass` replaces it. (ElastiCache is the AWS module's.)
     public static func wireSandbox(_ sandbox: SandboxSetup, into wiring: inout AdapterWiring) {
         wiring.steps[.redisPassword] = SandboxStandInStep(system: "Redis", expected: "mode acl or requirepass; phase add or remove-old",
                                                          setup: sandbox) { step in

@@ -8,7 +8,14 @@ public enum RedisModule: AdapterModule {
 
     public static func declare(into catalog: inout TypeCatalog) {
         catalog.register(StepType(name: .redisPassword, headline: "Add the new Redis password",
-                                  parameters: ParameterSchema(allowed: ["user", "mode", "phase"]), needs: needs))
+                                  parameters: ParameterSchema(allowed: ["user", "mode", "phase"]), needs: needs,
+                                  validate: { step, _ throws(ParameterProblem) in
+                                      guard step.text("mode") != "elasticache" else {
+                                          throw ParameterProblem(key: "mode", "ElastiCache changes its AUTH token through the AWS API: use kind elasticache-auth-token (replication_group, phase rotate or set)")
+                                      }
+                                      try ParameterRules.oneOf(step, "mode", ["acl", "requirepass"])
+                                      try ParameterRules.oneOf(step, "phase", ["add", "remove-old"])
+                                  }))
         catalog.register(CheckType(name: .redisLogin, needs: needs, title: { _ in "Redis AUTH + PING with the stored password" }))
     }
 

@@ -10,7 +10,8 @@ import NIOSSL
 /// - `mode: requirepass`: `CONFIG SET requirepass` (one password, no overlap; Redis has no hashed
 ///   form for it). `REDIS_URL` should log in as an ACL admin user other than `default`, or the
 ///   step's own later connections would need the new password.
-/// - `mode: elasticache`: needs the AWS API, which this adapter does not have.
+/// - ElastiCache is not a mode here: its AUTH token changes through the AWS API, step kind
+///   `elasticache-auth-token` (AWS module).
 ///
 /// Values come from the secret store by the versions the `generate` step recorded. Every phase and
 /// rollback checks the server's state first, so running it again does no harm.
@@ -26,7 +27,7 @@ public struct RedisPasswordStep: StepExecutor {
         self.tls = tls
     }
 
-    enum Mode: String { case acl, requirepass, elasticache }
+    enum Mode: String { case acl, requirepass }
     enum Phase: String { case add, removeOld = "remove-old" }
 
     struct Parameters {
@@ -37,7 +38,7 @@ public struct RedisPasswordStep: StepExecutor {
         init(_ context: StepContext) throws {
             let step = context.step.definition
             guard let mode = Mode(rawValue: step.text("mode") ?? "acl") else {
-                throw StepError.misconfigured("step '\(step.name)': mode must be acl, requirepass or elasticache")
+                throw StepError.misconfigured("step '\(step.name)': mode must be acl or requirepass (ElastiCache: step kind elasticache-auth-token)")
             }
             guard let phase = Phase(rawValue: step.text("phase") ?? "add") else {
                 throw StepError.misconfigured("step '\(step.name)': phase must be add or remove-old")
@@ -65,8 +66,6 @@ public struct RedisPasswordStep: StepExecutor {
             return try await setRequirepass(to: FactKey.newVersion, context)
         case (.requirepass, .removeOld):
             return "requirepass holds one password; the old one went when the new one was set"
-        case (.elasticache, _):
-            throw Self.needsAWS(context)
         }
     }
 
@@ -82,15 +81,7 @@ public struct RedisPasswordStep: StepExecutor {
             return try await setRequirepass(to: FactKey.oldVersion, context)
         case (.requirepass, .removeOld):
             return nil
-        case (.elasticache, _):
-            throw Self.needsAWS(context)
         }
-    }
-
-    static func needsAWS(_ context: StepContext) -> AdapterError {
-        AdapterError(system: "redis", operation: context.step.name,
-                     message: "mode elasticache needs the AWS ElastiCache API (ModifyReplicationGroup with an auth token update strategy), which this Redis adapter does not have; use mode acl or requirepass, or the AWS adapter",
-                     isTransient: false)
     }
 
     /// The store's value of the version a fact names.

@@ -32,6 +32,10 @@ public struct AWSService: Sendable, Hashable {
         signingName: "iam", endpointEnvironmentSuffix: "IAM",
         wireProtocol: .query(version: "2010-05-08"), globalEndpoint: ("iam.amazonaws.com", "us-east-1"))
 
+    public static let elastiCache = AWSService(
+        signingName: "elasticache", endpointEnvironmentSuffix: "ELASTICACHE",
+        wireProtocol: .query(version: "2015-02-02"), globalEndpoint: nil)
+
     public static let sts = AWSService(
         signingName: "sts", endpointEnvironmentSuffix: "STS",
         wireProtocol: .query(version: "2011-06-15"), globalEndpoint: nil,
