@@ -233,9 +233,19 @@ let package = Package(
             path: "Sources/Adapters/OpenAI",
             swiftSettings: strictSettings
         ),
-        // 1Password Connect: the store type is declared (so its Commands file loads and `plan` names
-        // what is missing); its executor is still to come.
-        .target(name: "AegisOnePassword", dependencies: ["AegisCore"], path: "Sources/Adapters/OnePassword", swiftSettings: strictSettings),
+        // 1Password Connect as a secret store (stages in the item's own fields), for the dev JWT secret.
+        .target(
+            name: "AegisOnePassword",
+            dependencies: [
+                "AegisCore",
+                "AegisProviderHTTP",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Adapters/OnePassword",
+            swiftSettings: strictSettings
+        ),
         // Google Cloud Secret Manager as a secret store (stages in version aliases), with the bot's
         // Google identity from a service-account key, an access token or the metadata server.
         .target(
@@ -548,7 +558,7 @@ let package = Package(
         .testTarget(
             name: "AegisProviderTests",
             dependencies: [
-                "AegisOkta", "AegisOpenAI", "AegisAnthropic", "AegisAzure", "AegisPagerDuty", "AegisGCP", "AegisCore", "AegisTestServers",
+                "AegisOkta", "AegisOpenAI", "AegisAnthropic", "AegisAzure", "AegisPagerDuty", "AegisGCP", "AegisOnePassword", "AegisCore", "AegisTestServers",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

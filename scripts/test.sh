@@ -46,6 +46,7 @@ python3 -c 'import azure.identity, azure.keyvault.secrets' 2>/dev/null || python
 python3 -c 'import msgraph' 2>/dev/null || python_packages+=(msgraph-sdk)
 python3 -c 'import pagerduty' 2>/dev/null || python_packages+=(pagerduty)
 python3 -c 'from google.cloud import secretmanager' 2>/dev/null || python_packages+=(google-cloud-secret-manager)
+python3 -c 'import onepasswordconnectsdk' 2>/dev/null || python_packages+=(onepasswordconnectsdk)
 install_python() {
   # Debian's own python3 refuses pip installs outside a virtualenv (PEP 668); this is a test
   # machine, so install into it anyway when that is the only obstacle.

@@ -63,7 +63,7 @@ public final class PythonFake: Sendable {
     /// The fake's log of what it served (method, path, status; never a header value).
     public var log: String { process.stderr }
 
-    /// A `/_fake/…` call: JSON in, JSON out.
+    /// A `/_fake/…` call: JSON in, JSON out (2xx expected).
     @discardableResult
     public func control(_ method: HTTPMethod, _ path: String, _ body: [String: Any]? = nil) async throws -> Any {
         var request = HTTPClientRequest(url: url + path)
@@ -74,9 +74,10 @@ public final class PythonFake: Sendable {
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(20))
         let data = try await response.body.collect(upTo: 4 << 20)
-        guard response.status == .ok else {
+        guard (200..<300).contains(response.status.code) else {
             throw ServerError("\(name) fake \(method) \(path) answered \(response.status): \(String(buffer: data).prefix(300))")
         }
+        if data.readableBytes == 0 { return [String: Any]() }
         return try JSONSerialization.jsonObject(with: Data(data.readableBytesView), options: [.fragmentsAllowed])
     }
 }
