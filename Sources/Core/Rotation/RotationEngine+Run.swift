@@ -154,8 +154,9 @@ extension RotationEngine {
             $0.finishedAt = self.clock.now()
         }
         logger.notice("rotation completed")
-        await publishSnapshot(record) { .finished($0, escalation: nil) }
+        // Before the final event: whoever sees the rotation finished also sees what it resolved.
         await resolveEarlierEscalations(after: record)
+        await publishSnapshot(record) { .finished($0, escalation: nil) }
     }
 
     /// Runs one step under the retry policy; each retry is counted in the step's row first.
