@@ -23,29 +23,38 @@ struct ProductionCrashTests {
     // MARK: - One case
 
     /// A fresh scenario; the crash run, the recovery run and the checks; the scenario (and for
-    /// requirepass the default user's password) put back whether the checks passed or threw.
+    /// requirepass and elasticache the default user's password) put back whether the checks
+    /// passed or threw.
     func crashAndRecover(_ strategy: CrashStrategy, after step: String) async throws {
         let scenario = try await Scenario.start(edit: strategy.edit)
         var requirepass: RequirepassSetup?
+        var elastiCache: ElastiCacheSetup?
         do {
-            if strategy == .redisRequirepass { requirepass = try await RequirepassSetup.start(scenario) }
-            try await run(strategy, after: step, in: scenario, requirepass: requirepass)
+            switch strategy {
+            case .redisRequirepass: requirepass = try await RequirepassSetup.start(scenario)
+            case .redisElastiCache:
+                elastiCache = try await ElastiCacheSetup.start(scenario)
+                requirepass = elastiCache?.redis
+            default: break
+            }
+            try await run(strategy, after: step, in: scenario, requirepass: requirepass, elastiCache: elastiCache)
         } catch {
-            try? await requirepass?.restore()
+            if let elastiCache { try? await elastiCache.stop() } else { try? await requirepass?.restore() }
             await scenario.stop()
             throw error
         }
-        try await requirepass?.restore()
+        if let elastiCache { try await elastiCache.stop() } else { try await requirepass?.restore() }
         await scenario.stop()
     }
 
-    func run(_ strategy: CrashStrategy, after step: String, in scenario: Scenario, requirepass: RequirepassSetup?) async throws {
+    func run(_ strategy: CrashStrategy, after step: String, in scenario: Scenario, requirepass: RequirepassSetup?,
+             elastiCache: ElastiCacheSetup?) async throws {
         let secret = strategy.secret
         let definition = try scenario.definition(secret)
         #expect(definition.steps.map(\.name) == strategy.steps, "the suite must crash after every step of \(strategy)")
         let old = try #require(scenario.initialVersions[secret])
         let oldValue = try #require(try await scenario.value(secret, old))
-        let extra = requirepass?.environment ?? [:]
+        let extra = elastiCache?.environment() ?? requirepass?.environment ?? [:]
         let point = "after:\(step)"
 
         // 1. Request and approve; the engine SIGKILLs itself right after the step is recorded done.
@@ -80,6 +89,10 @@ struct ProductionCrashTests {
         try await RecoveryChecks.expectTargetAgrees(strategy, scenario: scenario, requirepass: requirepass, point: point,
                                      current: current, newValue: newValue, old: old, oldValue: oldValue)
 
+        if let elastiCache {
+            #expect(try await elastiCache.modifications() == ["ROTATE", "SET"], "one ROTATE, one SET however often a step ran (\(point))")
+        }
+
         // 6. The deployment restarted after the change and its rollout finished.
         try await RecoveryChecks.expectRestartedAfterChange(strategy, scenario: scenario, point: point)
 
@@ -89,7 +102,8 @@ struct ProductionCrashTests {
         var values = try await scenario.allSecretValues()
         if let requirepass { values.append(requirepass.adminPassword) }
         let leaks = LeakScanner.leaks(of: values, in: LeakScanner.haystacks(scenario.workspace,
-                                                                            outputs: [first.stdout, first.stderr, second.stdout, second.stderr]))
+                                                                            outputs: [first.stdout, first.stderr, second.stdout, second.stderr]
+                                                                                + [elastiCache?.fake.log].compactMap { $0 }))
         #expect(leaks.isEmpty, "secret values found after \(point) in: \(leaks)")
     }
 }

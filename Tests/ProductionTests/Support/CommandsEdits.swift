@@ -32,4 +32,9 @@ enum CommandsEdits {
     static let redisRequirepass: Edit = ["redis-auth-token.yaml": {
         $0.replacingOccurrences(of: "\nstrategy: acl\n", with: "\nstrategy: requirepass\n")
     }]
+
+    /// Only the `strategy:` line changes: the Commands file ships the elasticache strategy whole.
+    static let redisElastiCache: Edit = ["redis-auth-token.yaml": {
+        $0.replacingOccurrences(of: "\nstrategy: acl\n", with: "\nstrategy: elasticache\n")
+    }]
 }

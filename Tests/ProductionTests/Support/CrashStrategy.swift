@@ -12,6 +12,7 @@ enum CrashStrategy: String, Sendable, CaseIterable, CustomStringConvertible {
     case postgresManual = "postgres-password manual"
     case redisACL = "redis-auth-token acl"
     case redisRequirepass = "redis-auth-token requirepass"
+    case redisElastiCache = "redis-auth-token elasticache"
     case iamTwoKeys = "aws-iam-access-keys two-keys"
 
     var description: String { rawValue }
@@ -20,7 +21,7 @@ enum CrashStrategy: String, Sendable, CaseIterable, CustomStringConvertible {
         switch self {
         case .jwtSingleRollout, .jwtVerifyFirst: "jwt-signing-key"
         case .postgresManual: "postgres-password"
-        case .redisACL, .redisRequirepass: "redis-auth-token"
+        case .redisACL, .redisRequirepass, .redisElastiCache: "redis-auth-token"
         case .iamTwoKeys: "aws-iam-access-keys"
         }
     }
@@ -38,6 +39,8 @@ enum CrashStrategy: String, Sendable, CaseIterable, CustomStringConvertible {
             ["generate", "add-new-password", "promote", "restart", "verify", "remove-old-password"]
         case .redisRequirepass:
             ["generate", "set-password", "promote", "restart", "verify"]
+        case .redisElastiCache:
+            ["generate", "rotate-auth-token", "promote", "restart", "verify", "set-auth-token"]
         case .iamTwoKeys:
             ["create-access-key", "promote", "restart", "verify", "deactivate-old-key", "delete-old-key"]
         }
@@ -48,6 +51,7 @@ enum CrashStrategy: String, Sendable, CaseIterable, CustomStringConvertible {
         switch self {
         case .jwtVerifyFirst: CommandsEdits.jwtVerifyFirst
         case .redisRequirepass: CommandsEdits.redisRequirepass
+        case .redisElastiCache: CommandsEdits.redisElastiCache
         default: [:]
         }
     }

@@ -27,7 +27,7 @@ enum RecoveryChecks {
         case .redisACL:
             #expect(await scenario.redisAccepts(newValue), "Redis refuses the AWSCURRENT password after \(point)")
             #expect(!(await scenario.redisAccepts(oldValue)), "Redis still accepts the old password after \(point)")
-        case .redisRequirepass:
+        case .redisRequirepass, .redisElastiCache:
             let setup = try #require(requirepass)
             #expect(await setup.defaultUserAccepts(newValue), "Redis (requirepass) refuses the AWSCURRENT password after \(point)")
             #expect(!(await setup.defaultUserAccepts(oldValue)), "Redis (requirepass) still accepts the old password after \(point)")
