@@ -218,7 +218,6 @@ import os
 import posixpath
 import re
 import secrets
-import signal
 import socket
 import string
 import sys
@@ -227,6 +226,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, urlsplit
 from xml.sax.saxutils import escape
+from fake_server import serve_until_stopped
 
 API_VERSION = "2015-02-02"
 NS = "http://elasticache.amazonaws.com/doc/2015-02-02/"
@@ -857,32 +857,11 @@ def main():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
 
-    def stop(*_):
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    if not args.ignore_stdin:
-        def watch_stdin():
-            # os.read on fd 0, not sys.stdin.buffer: a daemon thread blocked inside the buffered
-            # reader holds its lock and aborts interpreter shutdown.
-            try:
-                while os.read(0, 65536):
-                    pass
-            except OSError:
-                pass
-            stop()
-        threading.Thread(target=watch_stdin, daemon=True).start()
-    print(f"LISTENING {server.server_address[1]}", flush=True)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    finally:
-        server.server_close()
+    def cancel_timers():
         for timer in STATE.timers:
             timer.cancel()
-        sys.stderr.flush()
-        sys.stdout.flush()
-        os._exit(0)
+
+    serve_until_stopped(server, watch_stdin=not args.ignore_stdin, on_exit=cancel_timers)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,6 @@ import json
 import os
 import re
 import secrets
-import signal
 import string
 import subprocess
 import sys
@@ -47,6 +46,7 @@ import time
 import urllib.parse
 
 import botocore.session
+from fake_server import serve_until_stopped
 
 STATE = {"rotations": [], "fail_step": None, "step_seconds": 0.3, "describes": 0}
 DESCRIBED = threading.Condition()
@@ -255,20 +255,7 @@ def main():
         parser.error("--role must be a plain lower-case identifier")
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-
-    def stop(*_):
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    if not ARGS.ignore_stdin:
-        def watch_stdin():
-            while sys.stdin.buffer.read(1024):
-                pass
-            stop()
-        threading.Thread(target=watch_stdin, daemon=True).start()
-    print(f"LISTENING {server.server_address[1]}", flush=True)
-    server.serve_forever()
+    serve_until_stopped(server, watch_stdin=not ARGS.ignore_stdin)
 
 
 if __name__ == "__main__":
