@@ -123,14 +123,13 @@ Control endpoints (no auth, JSON, not in the request log)
 import datetime
 import json
 import math
-import os
 import secrets
-import signal
 import string
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+from fake_server import serve_until_stopped
 
 BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 VERSIONS = {"2023-01-01", "2023-06-01", "2026-10-21"}
@@ -450,27 +449,7 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-
-    def stop(*_):
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    if "--ignore-stdin" not in sys.argv[1:]:
-        def watch_stdin():
-            # os.read on fd 0, not sys.stdin.buffer: a daemon thread blocked inside the buffered
-            # reader holds its lock and aborts interpreter shutdown after SIGTERM.
-            try:
-                while os.read(0, 65536):
-                    pass
-            except OSError:
-                pass
-            stop()
-        threading.Thread(target=watch_stdin, daemon=True).start()
-    print(f"LISTENING {server.server_address[1]}", flush=True)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    finally:
-        server.server_close()
+    serve_until_stopped(server, watch_stdin="--ignore-stdin" not in sys.argv[1:])
 
 
 if __name__ == "__main__":
