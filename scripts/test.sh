@@ -11,6 +11,8 @@ done
 # Redis adapter tests start a real redis-server, one of them TLS-only with certificates made by openssl.
 command -v redis-server >/dev/null 2>&1 || [[ -x /usr/bin/redis-server ]] || missing+=(redis-server)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# The pgbouncer-login check is tested through a real PgBouncer in front of the test PostgreSQL.
+command -v pgbouncer >/dev/null 2>&1 || [[ -x /usr/sbin/pgbouncer ]] || missing+=(pgbouncer)
 # PostgreSQL adapter tests create a fresh cluster with initdb and start it with pg_ctl (15).
 if ! { command -v initdb && command -v pg_ctl; } >/dev/null 2>&1 &&
    ! [[ -x /usr/lib/postgresql/15/bin/initdb && -x /usr/lib/postgresql/15/bin/pg_ctl ]]; then

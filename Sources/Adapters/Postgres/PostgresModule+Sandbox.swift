@@ -6,5 +6,6 @@ extension PostgresModule {
     public static func wireSandbox(_ sandbox: SandboxSetup, into wiring: inout AdapterWiring) {
         wiring.steps[.alterRolePassword] = sandbox.standIn("PostgreSQL", .applyNew(replacesOld: true))
         wiring.checks[.postgresLogin] = sandbox.credentialCheck("PostgreSQL")
+        wiring.checks[.pgBouncerLogin] = PgBouncerLoginCheck(pgbouncer: nil)
     }
 }
