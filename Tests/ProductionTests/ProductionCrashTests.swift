@@ -12,7 +12,7 @@ import Testing
 /// sandbox's `CrashRecoveryTests`.
 @Suite("production crash recovery: SIGKILL after every step", .productionWorld, .serialized, .timeLimit(.minutes(20)))
 struct ProductionCrashTests {
-    /// Every step of every strategy: 36 cases.
+    /// Every step of every strategy: 45 cases.
     static let cases = CrashStrategy.allCases.flatMap { strategy in strategy.steps.map { (strategy, $0) } }
 
     @Test("SIGKILL after the step, restart, completed and consistent", arguments: cases)
@@ -29,32 +29,37 @@ struct ProductionCrashTests {
         let scenario = try await Scenario.start(edit: strategy.edit)
         var requirepass: RequirepassSetup?
         var elastiCache: ElastiCacheSetup?
+        var rds: RDSSetup?
         do {
             switch strategy {
             case .redisRequirepass: requirepass = try await RequirepassSetup.start(scenario)
             case .redisElastiCache:
                 elastiCache = try await ElastiCacheSetup.start(scenario)
                 requirepass = elastiCache?.redis
+            case .postgresRDSManaged: rds = try await RDSSetup.start(scenario)
             default: break
             }
-            try await run(strategy, after: step, in: scenario, requirepass: requirepass, elastiCache: elastiCache)
+            try await run(strategy, after: step, in: scenario, requirepass: requirepass, elastiCache: elastiCache, rds: rds)
         } catch {
+            await rds?.stop()
             if let elastiCache { try? await elastiCache.stop() } else { try? await requirepass?.restore() }
             await scenario.stop()
             throw error
         }
+        await rds?.stop()
         if let elastiCache { try await elastiCache.stop() } else { try await requirepass?.restore() }
         await scenario.stop()
     }
 
     func run(_ strategy: CrashStrategy, after step: String, in scenario: Scenario, requirepass: RequirepassSetup?,
-             elastiCache: ElastiCacheSetup?) async throws {
+             elastiCache: ElastiCacheSetup?, rds: RDSSetup?) async throws {
         let secret = strategy.secret
         let definition = try scenario.definition(secret)
         #expect(definition.steps.map(\.name) == strategy.steps, "the suite must crash after every step of \(strategy)")
-        let old = try #require(scenario.initialVersions[secret])
+        // With rds-managed the application secret was re-seeded with RDS's master password.
+        let old = try #require(rds?.seededVersion ?? scenario.initialVersions[secret])
         let oldValue = try #require(try await scenario.value(secret, old))
-        let extra = elastiCache?.environment() ?? requirepass?.environment ?? [:]
+        let extra = elastiCache?.environment() ?? requirepass?.environment ?? rds?.environment ?? [:]
         let point = "after:\(step)"
 
         // 1. Request and approve; the engine SIGKILLs itself right after the step is recorded done.
@@ -92,6 +97,10 @@ struct ProductionCrashTests {
         if let elastiCache {
             #expect(try await elastiCache.modifications() == ["ROTATE", "SET"], "one ROTATE, one SET however often a step ran (\(point))")
         }
+        if let rds {
+            #expect(try await rds.modifyCalls() == [200], "one RotateMasterUserPassword however often the step ran (\(point))")
+            #expect(try await rds.rdsPassword(scenario) == newValue, "RDS's secret and the store disagree after \(point)")
+        }
 
         // 6. The deployment restarted after the change and its rollout finished.
         try await RecoveryChecks.expectRestartedAfterChange(strategy, scenario: scenario, point: point)
@@ -103,7 +112,7 @@ struct ProductionCrashTests {
         if let requirepass { values.append(requirepass.adminPassword) }
         let leaks = LeakScanner.leaks(of: values, in: LeakScanner.haystacks(scenario.workspace,
                                                                             outputs: [first.stdout, first.stderr, second.stdout, second.stderr]
-                                                                                + [elastiCache?.fake.log].compactMap { $0 }))
+                                                                                + [elastiCache?.fake.log, rds?.fake.log].compactMap { $0 }))
         #expect(leaks.isEmpty, "secret values found after \(point) in: \(leaks)")
     }
 }

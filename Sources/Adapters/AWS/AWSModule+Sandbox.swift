@@ -3,8 +3,9 @@ import AegisCore
 extension AWSModule {
     /// The sandbox's IAM: the stand-in mints the new key, the old one goes inactive after
     /// verification and is deleted after the grace period unless it was switched back on; STS
-    /// accepts what the stand-in accepts. (`aws-managed-rotation` has no stand-in: the rotation
-    /// happens inside Secrets Manager, which the sandbox does not have.)
+    /// accepts what the stand-in accepts. (`aws-managed-rotation` and `rds-master-password` have
+    /// no stand-in: the rotation happens inside Secrets Manager or RDS, which the sandbox does not
+    /// have.)
     public static func wireSandbox(_ sandbox: SandboxSetup, into wiring: inout AdapterWiring) {
         wiring.steps[.iamAccessKey] = sandbox.standIn("IAM", phases: [
             IAMAccessKeyStep.Phase.create.rawValue: .mintNew,

@@ -3,12 +3,14 @@ import Foundation
 
 /// AWS: Secrets Manager as a store and its own rotation (`aws-managed-rotation`), IAM access keys
 /// (`iam-access-key` and their deferred deletion), ElastiCache AUTH tokens
-/// (`elasticache-auth-token`: ROTATE, then SET after the grace period) and STS
-/// (`sts-caller-identity`), signed by the standard credential chain.
+/// (`elasticache-auth-token`: ROTATE, then SET after the grace period), RDS's managed master
+/// password (`rds-master-password`) and STS (`sts-caller-identity`), signed by the standard
+/// credential chain.
 public enum AWSModule: AdapterModule {
     static let secretsManagerNeeds = "AWS Secrets Manager (AWS_REGION, AWS credentials; AWS_ENDPOINT_URL_SECRETS_MANAGER to override)"
     static let iamNeeds = "AWS IAM and STS (AWS credentials; AWS_ENDPOINT_URL_IAM / AWS_ENDPOINT_URL_STS to override)"
     static let elastiCacheNeeds = "AWS ElastiCache (AWS_REGION, AWS credentials; AWS_ENDPOINT_URL_ELASTICACHE to override)"
+    static let rdsNeeds = "AWS RDS and Secrets Manager (AWS_REGION, AWS credentials; AWS_ENDPOINT_URL_RDS to override)"
 
     public static func declare(into catalog: inout TypeCatalog) {
         catalog.register(StoreType(name: .awsSecretsManager, needs: secretsManagerNeeds))
@@ -29,6 +31,14 @@ public enum AWSModule: AdapterModule {
                                       let wait = context.leaked ? "at once (leak response: no grace)" : "after \(context.graceText ?? "the grace period")"
                                       return "ElastiCache \(group): SET to the new AUTH token \(wait), dropping the old one (cannot be undone)"
                                   }))
+        catalog.register(StepType(name: .rdsMasterPassword, headline: "RDS rotates the master password it manages; the bot follows it",
+                                  parameters: ParameterSchema(allowed: ["db_instance", "master_user", "timeout"], required: ["db_instance"]),
+                                  needs: rdsNeeds,
+                                  validate: { step, secret throws(ParameterProblem) in try RDSMasterPasswordStep.validate(step, secret) },
+                                  title: { step, _ in
+                                      "RDS \(step.text("db_instance") ?? "?"): rotate the managed master password (RotateMasterUserPassword), " +
+                                          "follow it to active and keep the new password (the old one stops working)"
+                                  }))
         catalog.register(CheckType(name: .stsCallerIdentity, needs: iamNeeds, title: { _ in "STS GetCallerIdentity with the new key" }))
     }
 
@@ -40,7 +50,7 @@ public enum AWSModule: AdapterModule {
             let credentials = try DefaultCredentialChain.make(environment: setup.values)
             client = AWSClient(configuration: aws, credentialProvider: credentials, logger: setup.logger)
         } catch {
-            wiring.unavailable(steps: [.awsManagedRotation, .iamAccessKey, .elastiCacheAuthToken], checks: [.stsCallerIdentity], stores: [.awsSecretsManager],
+            wiring.unavailable(steps: [.awsManagedRotation, .iamAccessKey, .elastiCacheAuthToken, .rdsMasterPassword], checks: [.stsCallerIdentity], stores: [.awsSecretsManager],
                                "AWS is not configured: \(error)")
             return
         }
@@ -59,6 +69,8 @@ public enum AWSModule: AdapterModule {
             cancelDeletion: { id in try await state.finishTimer(id: id, status: .cancelled, note: "rolled back") })
         wiring.checks[.stsCallerIdentity] = STSCallerIdentityCheck(client: client)
         wiring.deferredActions[IAMKeyDeletionAction.name] = IAMKeyDeletionAction(iam: iam)
+        let rdsPoll: Duration = (setup.string("AEGIS_RDS_POLL").flatMap { try? DurationText.parse($0) }) ?? .seconds(5)
+        wiring.steps[.rdsMasterPassword] = RDSMasterPasswordStep(instances: RDSInstances(client: client), secrets: store, pollInterval: rdsPoll)
         let groups = ElastiCacheReplicationGroups(client: client)
         let poll: Duration = (setup.string("AEGIS_ELASTICACHE_POLL").flatMap { try? DurationText.parse($0) }) ?? .seconds(5)
         wiring.steps[.elastiCacheAuthToken] = ElastiCacheAuthTokenStep(
@@ -80,6 +92,8 @@ extension RegisteredName where Kind == StepTypeKind {
     public static let iamAccessKey: Self = "iam-access-key"
     /// ElastiCache ModifyReplicationGroup with an AUTH token update strategy (ROTATE, then SET).
     public static let elastiCacheAuthToken: Self = "elasticache-auth-token"
+    /// RDS ModifyDBInstance with RotateMasterUserPassword, following the managed master secret.
+    public static let rdsMasterPassword: Self = "rds-master-password"
 }
 
 extension RegisteredName where Kind == CheckTypeKind {

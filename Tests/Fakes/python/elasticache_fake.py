@@ -69,6 +69,7 @@ Authentication: AWS Signature Version 4 (verified, not just parsed)
   the raw body), the string to sign (``AWS4-HMAC-SHA256\\n<amzdate>\\n<scope>\\n<hex sha256>``),
   the HMAC key chain from the registered secret, and compares in constant time. Any region is
   accepted. ``host`` and ``x-amz-date`` must be signed. X-Amz-Security-Token is not modelled.
+  (The verification is shared with rds_fake.py: aws_sigv4.py.)
     no Authorization header (or not AWS4-HMAC-SHA256)
         -> 403 MissingAuthenticationToken "Request is missing Authentication Token"
     malformed header (no Credential/SignedHeaders/Signature, bad scope, host/x-amz-date
@@ -211,11 +212,8 @@ stderr like any request but never in /_fake/requests)
 import argparse
 import base64
 import datetime
-import hashlib
-import hmac
 import json
 import os
-import posixpath
 import re
 import secrets
 import socket
@@ -224,8 +222,9 @@ import sys
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape
+from aws_sigv4 import SigV4Error, verify_sigv4
 from fake_server import serve_until_stopped
 
 API_VERSION = "2015-02-02"
@@ -467,88 +466,6 @@ def error_xml(err, request_id):
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="{NS}">'
             f"<Error>{el('Type', kind)}{el('Code', err.code)}{el('Message', err.message)}</Error>"
             f"<RequestId>{request_id}</RequestId></ErrorResponse>")
-
-
-# ---- SigV4 -------------------------------------------------------------------------------------
-
-AUTH_RE = re.compile(r"^AWS4-HMAC-SHA256\s+(.*)$", re.S)
-SIG_MISMATCH = ("The request signature we calculated does not match the signature you provided. Check your AWS "
-                "Secret Access Key and signing method. Consult the service documentation for details.")
-
-
-def _hmac(key, msg):
-    return hmac.new(key, msg.encode(), hashlib.sha256).digest()
-
-
-def verify_sigv4(method, raw_path, raw_query, headers, body):
-    """Returns (access key id, region); raises AwsError. ``headers``: list of (name, value)."""
-    header = None
-    for name, value in headers:
-        if name.lower() == "authorization":
-            header = value
-    match = AUTH_RE.match(header.strip()) if header else None
-    if match is None:
-        raise AwsError(403, "MissingAuthenticationToken", "Request is missing Authentication Token")
-    fields = {}
-    for part in match.group(1).split(","):
-        key, sep, value = part.strip().partition("=")
-        if sep:
-            fields[key.strip()] = value.strip()
-    for required in ("Credential", "SignedHeaders", "Signature"):
-        if required not in fields:
-            raise AwsError(400, "IncompleteSignature",
-                           f"Authorization header requires '{required}' parameter. Authorization={header.split()[0]}")
-    scope = fields["Credential"].split("/")
-    if len(scope) != 5 or scope[4] != "aws4_request":
-        raise AwsError(400, "IncompleteSignature", "Credential should be scoped to a valid region, service and "
-                                                   "aws4_request terminator.")
-    akid, date, region, service = scope[0], scope[1], scope[2], scope[3]
-    secret = STATE.creds.get(akid)
-    if secret is None:
-        raise AwsError(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
-    if service != SERVICE:
-        raise AwsError(403, "SignatureDoesNotMatch", f"Credential should be scoped to correct service: '{SERVICE}'.")
-    signed = fields["SignedHeaders"].split(";")
-    lower = {}
-    for name, value in headers:
-        lower.setdefault(name.lower(), []).append(value)
-    if "host" not in signed or "x-amz-date" not in signed or "x-amz-date" not in lower:
-        raise AwsError(400, "IncompleteSignature", "The request must sign the host and x-amz-date headers.")
-    amz_date = lower["x-amz-date"][-1].strip()
-    try:
-        when = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
-    except ValueError:
-        raise AwsError(400, "IncompleteSignature", "X-Amz-Date must be in the ISO 8601 basic format yyyyMMddTHHmmssZ.")
-    if amz_date[:8] != date:
-        raise AwsError(403, "SignatureDoesNotMatch", f"Credential should be scoped to a valid date: '{amz_date[:8]}'.")
-    skew = abs((utcnow() - when).total_seconds())
-    if skew > 900:
-        raise AwsError(400, "RequestExpired", f"Request has expired. Timestamp date is {amz_date}.")
-    for name in signed:
-        if name not in lower:
-            raise AwsError(403, "SignatureDoesNotMatch", SIG_MISMATCH)
-    canonical_headers = "".join(
-        f"{name}:{','.join(' '.join(v.split()) for v in lower[name])}\n" for name in signed)
-    path = raw_path or "/"                      # as sent (still percent-encoded), like botocore
-    normalized = posixpath.normpath(path) if path != "/" else "/"
-    if path.endswith("/") and normalized != "/":
-        normalized += "/"
-    canonical_uri = quote(normalized, safe="/~")
-    pairs = []
-    if raw_query:
-        for pair in raw_query.split("&"):
-            key, _, value = pair.partition("=")
-            pairs.append((key, value))
-    canonical_query = "&".join(f"{k}={v}" for k, v in sorted(pairs))
-    canonical = "\n".join([method, canonical_uri, canonical_query, canonical_headers, ";".join(signed),
-                           hashlib.sha256(body).hexdigest()])
-    cred_scope = f"{date}/{region}/{service}/aws4_request"
-    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, cred_scope, hashlib.sha256(canonical.encode()).hexdigest()])
-    key = _hmac(_hmac(_hmac(_hmac(("AWS4" + secret).encode(), date), region), service), "aws4_request")
-    expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, fields["Signature"]):
-        raise AwsError(403, "SignatureDoesNotMatch", SIG_MISMATCH)
-    return akid, region
 
 
 # ---- actions -----------------------------------------------------------------------------------
@@ -803,10 +720,11 @@ class Handler(BaseHTTPRequestHandler):
         try:
             with STATE.lock:
                 try:
-                    _, region = verify_sigv4(self.command, parts.path, parts.query, list(self.headers.items()), body)
-                except AwsError:
+                    _, region = verify_sigv4(self.command, parts.path, parts.query, list(self.headers.items()), body,
+                                             STATE.creds, SERVICE)
+                except SigV4Error as err:
                     entry["auth"] = "bad" if has_auth else "none"
-                    raise
+                    raise AwsError(err.status, err.code, err.message)
                 entry["auth"] = "sigv4"
                 if not action:
                     raise AwsError(400, "MissingAction", "The request must contain the parameter Action.")

@@ -29,6 +29,11 @@ enum CommandsEdits {
         $0.replacingOccurrences(of: "strategy: manual", with: "strategy: aws-managed")
     }]
 
+    /// RDS's managed master password (the Commands file ships the `rds-managed` strategy whole).
+    static let postgresRDSManaged: Edit = ["postgres-password.yaml": {
+        $0.replacingOccurrences(of: "strategy: manual", with: "strategy: rds-managed")
+    }]
+
     static let redisRequirepass: Edit = ["redis-auth-token.yaml": {
         $0.replacingOccurrences(of: "\nstrategy: acl\n", with: "\nstrategy: requirepass\n")
     }]

@@ -10,6 +10,7 @@ enum CrashStrategy: String, Sendable, CaseIterable, CustomStringConvertible {
     case jwtSingleRollout = "jwt-signing-key single-rollout"
     case jwtVerifyFirst = "jwt-signing-key verify-first"
     case postgresManual = "postgres-password manual"
+    case postgresRDSManaged = "postgres-password rds-managed"
     case redisACL = "redis-auth-token acl"
     case redisRequirepass = "redis-auth-token requirepass"
     case redisElastiCache = "redis-auth-token elasticache"
@@ -20,7 +21,7 @@ enum CrashStrategy: String, Sendable, CaseIterable, CustomStringConvertible {
     var secret: String {
         switch self {
         case .jwtSingleRollout, .jwtVerifyFirst: "jwt-signing-key"
-        case .postgresManual: "postgres-password"
+        case .postgresManual, .postgresRDSManaged: "postgres-password"
         case .redisACL, .redisRequirepass, .redisElastiCache: "redis-auth-token"
         case .iamTwoKeys: "aws-iam-access-keys"
         }
@@ -35,6 +36,8 @@ enum CrashStrategy: String, Sendable, CaseIterable, CustomStringConvertible {
              "grace-cleanup"]
         case .postgresManual:
             ["generate", "alter-role-password", "promote", "restart", "verify"]
+        case .postgresRDSManaged:
+            ["rds-master-password", "restart", "verify"]
         case .redisACL:
             ["generate", "add-new-password", "promote", "restart", "verify", "remove-old-password"]
         case .redisRequirepass:
@@ -52,6 +55,7 @@ enum CrashStrategy: String, Sendable, CaseIterable, CustomStringConvertible {
         case .jwtVerifyFirst: CommandsEdits.jwtVerifyFirst
         case .redisRequirepass: CommandsEdits.redisRequirepass
         case .redisElastiCache: CommandsEdits.redisElastiCache
+        case .postgresRDSManaged: CommandsEdits.postgresRDSManaged
         default: [:]
         }
     }

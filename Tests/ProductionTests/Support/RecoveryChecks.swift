@@ -21,7 +21,7 @@ enum RecoveryChecks {
             #expect(verifiesOld, "jwt.previous_signing_key is not the old value after \(point) (grace is 1h)")
             let leftovers = config.keys.filter { $0.hasPrefix("jwt.next_signing_key") }.sorted()
             #expect(leftovers.isEmpty, "verify-only key left behind after \(point): \(leftovers)")
-        case .postgresManual:
+        case .postgresManual, .postgresRDSManaged:
             #expect(await scenario.postgresAccepts(newValue), "PostgreSQL refuses the AWSCURRENT password after \(point)")
             #expect(!(await scenario.postgresAccepts(oldValue)), "PostgreSQL still accepts the old password after \(point)")
         case .redisACL:

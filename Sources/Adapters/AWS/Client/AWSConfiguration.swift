@@ -4,7 +4,7 @@ import Foundation
 /// environment directly, so tests pass their own).
 ///
 /// - `AWS_REGION`, else `AWS_DEFAULT_REGION`.
-/// - `AWS_ENDPOINT_URL_<SERVICE>` (`SECRETS_MANAGER`, `IAM`, `STS`, `ELASTICACHE`), else `AWS_ENDPOINT_URL`,
+/// - `AWS_ENDPOINT_URL_<SERVICE>` (`SECRETS_MANAGER`, `IAM`, `STS`, `ELASTICACHE`, `RDS`), else `AWS_ENDPOINT_URL`,
 ///   else the public endpoint (`https://secretsmanager.<region>.amazonaws.com`,
 ///   `https://iam.amazonaws.com`, `https://sts.<region>.amazonaws.com`).
 public struct AWSConfiguration: Sendable {
@@ -34,7 +34,7 @@ public struct AWSConfiguration: Sendable {
             return url
         }
         var overrides: [String: URL] = [:]
-        for service in [AWSService.secretsManager, .iam, .sts, .elastiCache] {
+        for service in AWSService.all {
             if let override = try url("AWS_ENDPOINT_URL_\(service.endpointEnvironmentSuffix)") {
                 overrides[service.signingName] = override
             }

@@ -81,6 +81,7 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
         case "secretsmanager": "AWS Secrets Manager"
         case "iam": "AWS IAM"
         case "sts": "AWS STS"
+        case "rds": "AWS RDS"
         default: "AWS \(service)"
         }
     }

@@ -23,6 +23,9 @@ public struct AWSService: Sendable, Hashable {
     public static func == (lhs: AWSService, rhs: AWSService) -> Bool { lhs.signingName == rhs.signingName }
     public func hash(into hasher: inout Hasher) { hasher.combine(signingName) }
 
+    /// Every service the adapter calls; each has its `AWS_ENDPOINT_URL_<suffix>` override.
+    public static let all: [AWSService] = [.secretsManager, .iam, .sts, .elastiCache, .rds]
+
     public static let secretsManager = AWSService(
         signingName: "secretsmanager", endpointEnvironmentSuffix: "SECRETS_MANAGER",
         wireProtocol: .json(targetPrefix: "secretsmanager"), globalEndpoint: nil)
@@ -35,6 +38,11 @@ public struct AWSService: Sendable, Hashable {
     public static let elastiCache = AWSService(
         signingName: "elasticache", endpointEnvironmentSuffix: "ELASTICACHE",
         wireProtocol: .query(version: "2015-02-02"), globalEndpoint: nil)
+
+    /// RDS (Query protocol): the managed master user password.
+    public static let rds = AWSService(
+        signingName: "rds", endpointEnvironmentSuffix: "RDS",
+        wireProtocol: .query(version: "2014-10-31"), globalEndpoint: nil)
 
     public static let sts = AWSService(
         signingName: "sts", endpointEnvironmentSuffix: "STS",
