@@ -210,9 +210,6 @@ stderr like any request but never in /_fake/requests)
 """
 
 import argparse
-import base64
-import datetime
-import json
 import os
 import re
 import secrets
@@ -220,11 +217,8 @@ import socket
 import string
 import sys
 import threading
-import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
-from xml.sax.saxutils import escape
-from aws_sigv4 import SigV4Error, verify_sigv4
+from aws_query import (AwsError, ControlError, QueryApi, el, iso, make_server, next_marker,
+                       page_window, parse_bool, utcnow)
 from fake_server import serve_until_stopped
 
 API_VERSION = "2015-02-02"
@@ -244,28 +238,8 @@ MODIFY_MEMBERS = {
 }
 
 
-class AwsError(Exception):
-    def __init__(self, status, code, message):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-class ControlError(Exception):
-    def __init__(self, status, message):
-        super().__init__(message)
-        self.status, self.message = status, message
-
-
 class RedisError(Exception):
     pass
-
-
-def utcnow():
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-def iso(dt):
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (dt.microsecond // 1000)
 
 
 # ---- a tiny RESP client ---------------------------------------------------------------------
@@ -410,14 +384,6 @@ def complete_modification(group_id):
 
 # ---- XML rendering -----------------------------------------------------------------------------
 
-def el(name, value):
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        value = "true" if value else "false"
-    return f"<{name}>{escape(str(value))}</{name}>"
-
-
 def endpoint_xml(name):
     address, port = STATE.endpoint
     return f"<{name}>{el('Address', address)}{el('Port', port)}</{name}>"
@@ -455,19 +421,6 @@ def group_xml(group, region):
     ])
 
 
-def success_xml(action, result, request_id):
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<{action}Response xmlns="{NS}">'
-            f"<{action}Result>{result}</{action}Result>"
-            f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{action}Response>")
-
-
-def error_xml(err, request_id):
-    kind = "Receiver" if err.status >= 500 else "Sender"
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="{NS}">'
-            f"<Error>{el('Type', kind)}{el('Code', err.code)}{el('Message', err.message)}</Error>"
-            f"<RequestId>{request_id}</RequestId></ErrorResponse>")
-
-
 # ---- actions -----------------------------------------------------------------------------------
 
 def find_group(params):
@@ -478,15 +431,6 @@ def find_group(params):
     if group is None:
         raise AwsError(404, "ReplicationGroupNotFoundFault", f"Replication group {raw} not found.")
     return group
-
-
-def parse_bool(params, name):
-    value = params.get(name)
-    if value is None:
-        return None
-    if value.lower() not in ("true", "false"):
-        raise AwsError(400, "InvalidParameterValue", f"Invalid boolean value for {name}.")
-    return value.lower() == "true"
 
 
 def modify_replication_group(params, region):
@@ -549,26 +493,11 @@ def modify_replication_group(params, region):
 def describe_replication_groups(params, region):
     if params.get("ReplicationGroupId"):
         return f"<ReplicationGroups>{group_xml(find_group(params), region)}</ReplicationGroups>"
-    max_records = params.get("MaxRecords")
-    try:
-        limit = 100 if max_records is None else int(max_records)
-    except ValueError:
-        raise AwsError(400, "InvalidParameterValue", "Invalid value for MaxRecords.")
-    if not 20 <= limit <= 100:
-        raise AwsError(400, "InvalidParameterValue", "MaxRecords must be between 20 and 100.")
-    start = 0
-    marker = params.get("Marker")
-    if marker:
-        try:
-            start = int(base64.urlsafe_b64decode(marker.encode()).decode().split(":", 1)[1])
-        except (ValueError, IndexError, UnicodeDecodeError):
-            raise AwsError(400, "InvalidParameterValue", "Invalid Marker.")
+    start, limit = page_window(params, "rg")
     groups = list(STATE.groups.values())
     page = groups[start:start + limit]
-    out = "<ReplicationGroups>" + "".join(group_xml(g, region) for g in page) + "</ReplicationGroups>"
-    if start + limit < len(groups):
-        out += el("Marker", base64.urlsafe_b64encode(f"rg:{start + limit}".encode()).decode())
-    return out
+    return ("<ReplicationGroups>" + "".join(group_xml(g, region) for g in page) + "</ReplicationGroups>"
+            + next_marker("rg", start, limit, len(groups)))
 
 
 ACTIONS = {"ModifyReplicationGroup": modify_replication_group,
@@ -619,133 +548,28 @@ def create_group(body):
 
 
 def control(method, path, body):
-    with STATE.lock:
-        if path == "/_fake/credentials" and method == "POST":
-            akid = body.get("access_key_id") or "AKIA" + "".join(
-                secrets.choice(string.ascii_uppercase + "234567") for _ in range(16))
-            secret = body.get("secret_access_key") or secrets.token_urlsafe(30)[:40]
-            STATE.creds[akid] = secret
-            return {"access_key_id": akid, "secret_access_key": secret}
-        if path == "/_fake/replication-groups" and method == "POST":
-            return create_group(body)
-        if path.startswith("/_fake/replication-groups/") and method == "GET":
-            group = STATE.groups.get(path.rsplit("/", 1)[1].lower())
-            if group is None:
-                raise ControlError(404, "no such replication group")
-            return group_json(group)
-        if path == "/_fake/fail" and method == "POST":
-            status = body.get("status", 500)
-            if not isinstance(status, int) or not 400 <= status <= 599:
-                raise ControlError(400, "status must be an HTTP error status")
-            STATE.fail_rules.append({"action": body.get("action", "*"), "status": status,
-                                     "code": body.get("code", "InternalFailure"),
-                                     "message": body.get("message", "An internal error has occurred. Please try "
-                                                                    "your query again at a later time."),
-                                     "count": int(body.get("count", 1))})
-            return {"ok": True}
-        if path == "/_fake/requests" and method == "GET":
-            return list(STATE.requests)
-        if path == "/_fake/requests" and method == "DELETE":
-            STATE.requests.clear()
-            return {"ok": True}
-        if path == "/_fake/config" and method == "POST":
-            if "modify_seconds" in body:
-                STATE.modify_seconds = float(body["modify_seconds"])
-            if "strict_token_charset" in body:
-                STATE.strict = bool(body["strict_token_charset"])
-            return {"modify_seconds": STATE.modify_seconds, "strict_token_charset": STATE.strict}
+    """This fake's own control endpoints (aws_query answers /_fake/fail and /_fake/requests);
+    called with STATE.lock held."""
+    if path == "/_fake/credentials" and method == "POST":
+        akid = body.get("access_key_id") or "AKIA" + "".join(
+            secrets.choice(string.ascii_uppercase + "234567") for _ in range(16))
+        secret = body.get("secret_access_key") or secrets.token_urlsafe(30)[:40]
+        STATE.creds[akid] = secret
+        return {"access_key_id": akid, "secret_access_key": secret}
+    if path == "/_fake/replication-groups" and method == "POST":
+        return create_group(body)
+    if path.startswith("/_fake/replication-groups/") and method == "GET":
+        group = STATE.groups.get(path.rsplit("/", 1)[1].lower())
+        if group is None:
+            raise ControlError(404, "no such replication group")
+        return group_json(group)
+    if path == "/_fake/config" and method == "POST":
+        if "modify_seconds" in body:
+            STATE.modify_seconds = float(body["modify_seconds"])
+        if "strict_token_charset" in body:
+            STATE.strict = bool(body["strict_token_charset"])
+        return {"modify_seconds": STATE.modify_seconds, "strict_token_charset": STATE.strict}
     raise ControlError(404, f"no control endpoint {method} {path}")
-
-
-# ---- HTTP --------------------------------------------------------------------------------------
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "elasticache-fake"
-    sys_version = ""
-
-    def log_message(self, *_):
-        pass
-
-    def _send(self, status, data, content_type, extra=None, action=None):
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (extra or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-        suffix = f" {action}" if action else ""
-        sys.stderr.write(f"{self.command} {urlsplit(self.path).path} {status}{suffix}\n")
-        sys.stderr.flush()
-
-    def do_GET(self):
-        self._dispatch()
-
-    def do_POST(self):
-        self._dispatch()
-
-    def do_DELETE(self):
-        self._dispatch()
-
-    def _dispatch(self):
-        parts = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        if parts.path.startswith("/_fake/"):
-            try:
-                data = json.loads(body) if body.strip() else {}
-                if not isinstance(data, dict):
-                    raise ControlError(400, "the body must be a JSON object")
-                status, out = 200, control(self.command, parts.path, data)
-            except ValueError:
-                status, out = 400, {"error": "invalid JSON"}
-            except ControlError as err:
-                status, out = err.status, {"error": err.message}
-            self._send(status, json.dumps(out).encode(), "application/json")
-            return
-        self._api(parts, body)
-
-    def _api(self, parts, body):
-        request_id = str(uuid.uuid4())
-        params = dict(parse_qsl(parts.query, keep_blank_values=True))
-        if self.command == "POST":
-            try:
-                params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False))
-            except UnicodeDecodeError:
-                pass
-        action = params.get("Action")
-        entry = {"action": action, "status": 0, "auth": "none", "code": None}
-        has_auth = self.headers.get("Authorization") is not None
-        try:
-            with STATE.lock:
-                try:
-                    _, region = verify_sigv4(self.command, parts.path, parts.query, list(self.headers.items()), body,
-                                             STATE.creds, SERVICE)
-                except SigV4Error as err:
-                    entry["auth"] = "bad" if has_auth else "none"
-                    raise AwsError(err.status, err.code, err.message)
-                entry["auth"] = "sigv4"
-                if not action:
-                    raise AwsError(400, "MissingAction", "The request must contain the parameter Action.")
-                if action not in ACTIONS:
-                    raise AwsError(400, "InvalidAction", f"The action {action} is not valid for this web service.")
-                if params.get("Version") != API_VERSION:
-                    raise AwsError(400, "InvalidParameterValue", f"Version must be {API_VERSION}.")
-                for rule in STATE.fail_rules:
-                    if rule["count"] > 0 and rule["action"] in ("*", action):
-                        rule["count"] -= 1
-                        raise AwsError(rule["status"], rule["code"], rule["message"])
-                result = ACTIONS[action](params, region)
-            status, data = 200, success_xml(action, result, request_id)
-        except AwsError as err:
-            status, data = err.status, error_xml(err, request_id)
-            entry["code"] = err.code
-        entry["status"] = status
-        with STATE.lock:
-            STATE.requests.append(entry)
-        self._send(status, data.encode(), "text/xml", {"x-amzn-RequestId": request_id},
-                   action=action if action in ACTIONS else None)
 
 
 def main():
@@ -772,8 +596,7 @@ def main():
             sys.stderr.write(f"elasticache_fake: redis check failed: {err}\n")
             sys.exit(2)
     STATE = State(redis, (args.redis_host, args.redis_port or 6379), args.modify_seconds)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    server = make_server(QueryApi("elasticache-fake", SERVICE, API_VERSION, NS, ACTIONS, STATE, control))
 
     def cancel_timers():
         for timer in STATE.timers:

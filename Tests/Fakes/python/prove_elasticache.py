@@ -11,37 +11,26 @@ the reason and the fake's stderr tail (exit 1). Everything it started is stopped
 failure; an overall deadline bounds the run and every wait has its own timeout.
 """
 
-import contextlib
 import datetime
 import json
 import os
-import queue
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
-import sys
-import tempfile
-import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FAKE = os.path.join(HERE, "elasticache_fake.py")
 OVERALL_DEADLINE = 120
 MODIFY_SECONDS = 1.5
 ADMIN_USER, ADMIN_PASSWORD = "aegis-admin", "pw-" + secrets.token_hex(8)
 REGION = "us-east-1"
 
-for name in list(os.environ):
-    if name.startswith("AWS_"):
-        os.environ.pop(name)
-os.environ["AWS_CONFIG_FILE"] = os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
-os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+from aws_proof import (  # noqa: E402 - before botocore: it clears the machine's AWS settings
+    Fake, Server, check, check_paging, expect_error, main, status_of, wait_for)
 
 import botocore  # noqa: E402
 import botocore.session  # noqa: E402
@@ -49,46 +38,6 @@ from botocore.auth import SigV4Auth  # noqa: E402
 from botocore.awsrequest import AWSRequest  # noqa: E402
 from botocore.config import Config  # noqa: E402
 from botocore.credentials import Credentials  # noqa: E402
-from botocore.exceptions import ClientError  # noqa: E402
-
-
-class Deadline(Exception):
-    pass
-
-
-def check(condition, what):
-    if not condition:
-        raise AssertionError(what)
-
-
-class Facts:
-    def __init__(self):
-        self.passed = 0
-        self.current = None
-
-    @contextlib.contextmanager
-    def fact(self, text):
-        self.current = text
-        yield
-        print(f"ok: {text}", flush=True)
-        self.passed += 1
-        self.current = None
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(what, predicate, timeout):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 # ---- a RESP client of the proof's own (independent of the fake's) ------------------------------
@@ -147,15 +96,11 @@ def noauth_refused(port):
 
 # ---- processes -------------------------------------------------------------------------------
 
-class RedisServer:
+class RedisServer(Server):
     def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="prove-elasticache-redis-")
-        self.port = free_port()
-        self.log = open(os.path.join(self.dir, "redis.log"), "wb")
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", self.dir],
-            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir)
+        super().__init__("prove-elasticache-redis-", "redis.log", lambda port, folder: [
+            "redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", folder])
 
         def ready():
             try:
@@ -163,94 +108,9 @@ class RedisServer:
             except OSError:
                 check(self.proc.poll() is None, f"redis-server exited with {self.proc.returncode}")
                 return False
-        wait_for("redis-server to answer PING", ready, 10)
+        self.wait_ready("redis-server to answer PING", ready, 10)
         reply = resp(self.port, ("ACL", "SETUSER", ADMIN_USER, "on", ">" + ADMIN_PASSWORD, "~*", "&*", "+@all"))[0]
         check(reply == "OK", f"ACL SETUSER admin: {reply!r}")
-
-    def tail(self):
-        with open(os.path.join(self.dir, "redis.log"), "rb") as f:
-            return f.read()[-1500:].decode(errors="replace")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=5)
-        self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-class Fake:
-    def __init__(self, args, deadline=10.0):
-        self.proc = subprocess.Popen([sys.executable, FAKE] + args, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.stderr_lines = []
-        lines = queue.Queue()
-        threading.Thread(target=lambda: [lines.put(l) for l in self.proc.stdout], daemon=True).start()
-        threading.Thread(target=lambda: [self.stderr_lines.append(l.decode(errors="replace"))
-                                         for l in self.proc.stderr], daemon=True).start()
-        try:
-            first = lines.get(timeout=deadline).decode().strip()
-        except queue.Empty:
-            self.stop()
-            raise AssertionError(f"timed out after {deadline}s waiting for 'LISTENING <port>' from the fake")
-        check(first.startswith("LISTENING "), f"first line of the fake was {first!r}")
-        self.port = int(first.split()[1])
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-    def control(self, method, path, body=None, expect=200):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.base + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        try:
-            with self.opener.open(req, timeout=5) as r:
-                status, out = r.status, json.loads(r.read())
-        except urllib.error.HTTPError as err:
-            status, out = err.code, json.loads(err.read() or b"{}")
-        check(status == expect, f"control {method} {path} answered {status} (wanted {expect}): {out}")
-        return out
-
-    def raw(self, data, headers):
-        """A hand-made POST /; returns (status, error code or None, XML text)."""
-        headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}   # urllib sets it
-        req = urllib.request.Request(self.base + "/", data=data, method="POST", headers=headers)
-        try:
-            with self.opener.open(req, timeout=5) as r:
-                status, text = r.status, r.read().decode()
-        except urllib.error.HTTPError as err:
-            status, text = err.code, err.read().decode()
-        code = None
-        if status != 200:
-            root = ET.fromstring(text)
-            code = root.find("{*}Error/{*}Code").text
-        return status, code, text
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=5)
-
-
-def expect_error(what, code, fn, *args, **kwargs):
-    try:
-        fn(*args, **kwargs)
-    except ClientError as err:
-        got = err.response["Error"].get("Code")
-        check(got == code, f"{what}: error code {got!r}, wanted {code!r} ({err.response['Error'].get('Message')})")
-        return err
-    raise AssertionError(f"{what}: expected ClientError {code}, the call succeeded")
-
-
-def status_of(err):
-    return err.response["ResponseMetadata"]["HTTPStatusCode"]
 
 
 # ---- the proof -------------------------------------------------------------------------------
@@ -495,7 +355,8 @@ def run(facts, redis, fake):
                            ApplyImmediately=True)
         check(status_of(err) == 403, "403")
         body = "Action=DescribeReplicationGroups&Version=2015-02-02".encode()
-        status, code, _ = fake.raw(body, {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+        status, code, _, _ = fake.raw("POST", "/", body,
+                                      {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
         check((status, code) == (403, "MissingAuthenticationToken"), f"raw unsigned {status} {code}")
         check(fake.control("GET", "/_fake/replication-groups/sessions")["tokens"] == [t2], "unchanged")
 
@@ -512,9 +373,9 @@ def run(facts, redis, fake):
                                 "ReplicationGroupId": "sessions"})
         check("Credential=" + creds["access_key_id"] + "/" in headers["Authorization"]
               and f"/{REGION}/elasticache/aws4_request" in headers["Authorization"], "credential scope")
-        status, code, text = fake.raw(data, headers)
+        status, code, text, _ = fake.raw("POST", "/", data, headers)
         check(status == 200 and "<DescribeReplicationGroupsResult>" in text, f"raw signed {status} {code}")
-        status, code, _ = fake.raw(data.replace(b"sessions", b"legacy"), headers)
+        status, code, _, _ = fake.raw("POST", "/", data.replace(b"sessions", b"legacy"), headers)
         check((status, code) == (403, "SignatureDoesNotMatch"), f"tampered {status} {code}")
 
     with F("fail injection: 500 InternalFailure surfaces as ClientError (code InternalFailure, HTTP 500, Type "
@@ -535,27 +396,19 @@ def run(facts, redis, fake):
                      AuthToken=t1, AuthTokenUpdateStrategy="ROTATE", ApplyImmediately=True)
 
     with F("paging: 25 more groups; MaxRecords=20 gives 20 and a Marker, the Marker gives the rest, botocore's "
-           "paginator yields all in creation order; MaxRecords=5 -> InvalidParameterValue"):
+           "paginator yields all in creation order; MaxRecords 5 or 101, or a bad Marker -> 400 InvalidParameterValue"):
         for i in range(25):
             fake.control("POST", "/_fake/replication-groups", {"id": f"page-{i:02d}", "token": None,
                                                                 "redis_user": None})
         expected = ["sessions", "plain", "legacy"] + [f"page-{i:02d}" for i in range(25)]
-        first = ec.describe_replication_groups(MaxRecords=20)
-        check(len(first["ReplicationGroups"]) == 20 and first.get("Marker"), "first page")
-        second = ec.describe_replication_groups(MaxRecords=20, Marker=first["Marker"])
-        check("Marker" not in second, "no marker on the last page")
-        got = [g["ReplicationGroupId"] for g in first["ReplicationGroups"] + second["ReplicationGroups"]]
-        check(got == expected, f"pages {got}")
-        paged = ec.get_paginator("describe_replication_groups").paginate(PaginationConfig={"PageSize": 20})
-        check([g["ReplicationGroupId"] for p in paged for g in p["ReplicationGroups"]] == expected, "paginator")
-        expect_error("MaxRecords 5", "InvalidParameterValue", ec.describe_replication_groups, MaxRecords=5)
+        check_paging(ec, "describe_replication_groups", "ReplicationGroups", "ReplicationGroupId", expected)
 
     with F("request log: auth sigv4 / bad / none recorded; no token, secret or admin password in /_fake/requests "
            "or the fake's stderr, which has 'POST / <status> <Action>' lines"):
         fake.control("DELETE", "/_fake/requests")
         ec.describe_replication_groups(ReplicationGroupId="sessions")
         expect_error("bad", "SignatureDoesNotMatch", client(creds["access_key_id"], "y" * 40).describe_replication_groups)
-        fake.raw(b"Action=DescribeReplicationGroups&Version=2015-02-02",
+        fake.raw("POST", "/", b"Action=DescribeReplicationGroups&Version=2015-02-02",
                  {"Content-Type": "application/x-www-form-urlencoded"})
         log = fake.control("GET", "/_fake/requests")
         check([e["auth"] for e in log] == ["sigv4", "bad", "none"], f"log {log}")
@@ -574,39 +427,16 @@ def run(facts, redis, fake):
         check(code == 0, f"exit status {code}")
 
 
-def main():
-    def on_alarm(*_):
-        raise Deadline(f"overall deadline of {OVERALL_DEADLINE}s passed")
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(OVERALL_DEADLINE)
-    facts = Facts()
-    redis = fake = None
-    failed = False
-    try:
-        check(shutil.which("redis-server"), "redis-server is not installed")
-        redis = RedisServer()
-        fake = Fake(["--redis-host", "127.0.0.1", "--redis-port", str(redis.port), "--redis-admin-user", ADMIN_USER,
-                     "--redis-admin-password", ADMIN_PASSWORD, "--modify-seconds", str(MODIFY_SECONDS)])
-        run(facts, redis, fake)
-    except BaseException as err:  # noqa: BLE001 - report, clean up, exit 1
-        failed = True
-        print(f"FAIL: {facts.current or 'setup'}", flush=True)
-        print(f"  reason: {err.__class__.__name__}: {err}", flush=True)
-        if fake is not None:
-            sys.stderr.write("---- fake stderr (tail) ----\n" + "".join(fake.stderr_lines[-40:]))
-        if redis is not None:
-            sys.stderr.write("---- redis-server log (tail) ----\n" + redis.tail() + "\n")
-    finally:
-        signal.alarm(0)
-        for proc in (fake, redis):
-            if proc is not None:
-                try:
-                    proc.stop()
-                except Exception as err:  # noqa: BLE001
-                    sys.stderr.write(f"cleanup: {err}\n")
-    print(f"prove_elasticache: {facts.passed} passed, {1 if failed else 0} failed", flush=True)
-    sys.exit(1 if failed else 0)
+def prove(facts, started):
+    check(shutil.which("redis-server"), "redis-server is not installed")
+    redis = RedisServer()
+    started.append(("redis-server log", redis))
+    fake = Fake("elasticache_fake.py", ["--redis-host", "127.0.0.1", "--redis-port", str(redis.port),
+                                        "--redis-admin-user", ADMIN_USER, "--redis-admin-password", ADMIN_PASSWORD,
+                                        "--modify-seconds", str(MODIFY_SECONDS)], deadline=10.0)
+    started.append(("fake stderr", fake))
+    run(facts, redis, fake)
 
 
 if __name__ == "__main__":
-    main()
+    main("prove_elasticache", OVERALL_DEADLINE, prove)

@@ -13,21 +13,14 @@ it started is stopped by PID, also on failure; an overall deadline bounds the ru
 has its own timeout.
 """
 
-import contextlib
 import datetime
 import json
 import os
-import queue
 import re
 import secrets
-import shutil
-import signal
-import socket
 import string
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -42,11 +35,8 @@ REGION = "us-east-1"
 NS = "http://rds.amazonaws.com/doc/2014-10-31/"
 STEPS = ["createSecret", "setSecret", "testSecret", "finishSecret"]
 
-for name in list(os.environ):
-    if name.startswith("AWS_"):
-        os.environ.pop(name)
-os.environ["AWS_CONFIG_FILE"] = os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
-os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+from aws_proof import (  # noqa: E402 - before botocore: it clears the machine's AWS settings
+    OPENER, Fake, Server, check, check_paging, expect_error, free_port, main, message_of, status_of, wait_for)
 
 import botocore  # noqa: E402
 import botocore.session  # noqa: E402
@@ -54,61 +44,15 @@ from botocore.auth import SigV4Auth  # noqa: E402
 from botocore.awsrequest import AWSRequest  # noqa: E402
 from botocore.config import Config  # noqa: E402
 from botocore.credentials import Credentials  # noqa: E402
-from botocore.exceptions import ClientError  # noqa: E402
-
-
-class Deadline(Exception):
-    pass
-
-
-def check(condition, what):
-    if not condition:
-        raise AssertionError(what)
-
-
-class Facts:
-    def __init__(self):
-        self.passed = 0
-        self.current = None
-
-    @contextlib.contextmanager
-    def fact(self, text):
-        self.current = text
-        yield
-        print(f"ok: {text}", flush=True)
-        self.passed += 1
-        self.current = None
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(what, predicate, timeout, interval=0.05):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 # ---- processes -------------------------------------------------------------------------------
 
-class Moto:
+class Moto(Server):
     def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="prove-rds-moto-")
-        self.port = free_port()
+        super().__init__("prove-rds-moto-", "moto.log", lambda port, _: [
+            sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)])
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(os.path.join(self.dir, "moto.log"), "wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-                                     stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir)
 
         def ready():
             check(self.proc.poll() is None, f"moto.server exited with {self.proc.returncode}")
@@ -119,102 +63,7 @@ class Moto:
                 return True
             except OSError:
                 return False
-        wait_for(f"moto.server to answer on 127.0.0.1:{self.port}", ready, 30, interval=0.1)
-
-    def tail(self):
-        with open(os.path.join(self.dir, "moto.log"), "rb") as f:
-            return f.read()[-1500:].decode(errors="replace")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=5)
-        self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-class Fake:
-    def __init__(self, args, deadline=20.0):
-        self.proc = subprocess.Popen([sys.executable, FAKE] + args, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.stderr_lines = []
-        lines = queue.Queue()
-        threading.Thread(target=lambda: [lines.put(l) for l in self.proc.stdout] + [lines.put(None)],
-                         daemon=True).start()
-        threading.Thread(target=lambda: [self.stderr_lines.append(l.decode(errors="replace"))
-                                         for l in self.proc.stderr], daemon=True).start()
-        try:
-            first = lines.get(timeout=deadline)
-        except queue.Empty:
-            self.stop()
-            raise AssertionError(f"timed out after {deadline}s waiting for 'LISTENING <port>' from the fake; its "
-                                 f"stderr: {''.join(self.stderr_lines)[-1500:]}")
-        if first is None:
-            code = self.proc.wait(timeout=5)
-            time.sleep(0.2)                                   # let the stderr reader finish
-            raise AssertionError(f"the fake exited ({code}) before 'LISTENING <port>'; its stderr: "
-                                 f"{''.join(self.stderr_lines)[-1500:]}")
-        first = first.decode().strip()
-        check(first.startswith("LISTENING "), f"first line of the fake was {first!r}")
-        self.port = int(first.split()[1])
-        self.base = f"http://127.0.0.1:{self.port}"
-
-    def control(self, method, path, body=None, expect=200):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.base + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        try:
-            with OPENER.open(req, timeout=5) as r:
-                status, out = r.status, json.loads(r.read())
-        except urllib.error.HTTPError as err:
-            status, out = err.code, json.loads(err.read() or b"{}")
-        check(status == expect, f"control {method} {path} answered {status} (wanted {expect}): {out}")
-        return out
-
-    def raw(self, method, url_suffix, data, headers):
-        """A hand-made request; returns (status, error code or None, XML text, response headers)."""
-        headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}   # urllib sets it
-        req = urllib.request.Request(self.base + url_suffix, data=data, method=method, headers=headers)
-        try:
-            with OPENER.open(req, timeout=5) as r:
-                status, text, rh = r.status, r.read().decode(), r.headers
-        except urllib.error.HTTPError as err:
-            status, text, rh = err.code, err.read().decode(), err.headers
-        code = None
-        if status != 200:
-            code = ET.fromstring(text).find("{*}Error/{*}Code").text
-        return status, code, text, rh
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=5)
-
-
-def expect_error(what, code, fn, *args, **kwargs):
-    try:
-        fn(*args, **kwargs)
-    except ClientError as err:
-        got = err.response["Error"].get("Code")
-        check(got == code, f"{what}: error code {got!r}, wanted {code!r} ({err.response['Error'].get('Message')})")
-        return err
-    raise AssertionError(f"{what}: expected ClientError {code}, the call succeeded")
-
-
-def status_of(err):
-    return err.response["ResponseMetadata"]["HTTPStatusCode"]
-
-
-def message_of(err):
-    return err.response["Error"].get("Message")
+        self.wait_ready(f"moto.server to answer on 127.0.0.1:{self.port}", ready, 30, interval=0.1)
 
 
 # ---- the proof -------------------------------------------------------------------------------
@@ -655,17 +504,7 @@ def run(facts, moto, fake, akid, secret):
             fake.control("POST", "/_fake/db-instances", {"id": f"page-{n:02d}", "master_username": "app",
                                                          "manage_master_user_password": False})
         expected = ["orders", "legacy"] + [f"page-{n:02d}" for n in range(25)]
-        first_page = rds.describe_db_instances(MaxRecords=20)
-        check(len(first_page["DBInstances"]) == 20 and first_page.get("Marker"), "first page")
-        second_page = rds.describe_db_instances(MaxRecords=20, Marker=first_page["Marker"])
-        check("Marker" not in second_page, "no Marker on the last page")
-        got = [i["DBInstanceIdentifier"] for i in first_page["DBInstances"] + second_page["DBInstances"]]
-        check(got == expected, f"pages {got}")
-        paged = rds.get_paginator("describe_db_instances").paginate(PaginationConfig={"PageSize": 20})
-        check([i["DBInstanceIdentifier"] for p in paged for i in p["DBInstances"]] == expected, "paginator")
-        for kwargs in ({"MaxRecords": 5}, {"MaxRecords": 101}, {"Marker": "not-a-marker"}):
-            err = expect_error(f"{kwargs}", "InvalidParameterValue", rds.describe_db_instances, **kwargs)
-            check(status_of(err) == 400, "400")
+        check_paging(rds, "describe_db_instances", "DBInstances", "DBInstanceIdentifier", expected)
 
     with F("fail injection: 500 InternalFailure surfaces as ClientError (HTTP 500, Type Receiver) without retries; "
            "two 400 Throttling are retried by botocore and the third call succeeds"):
@@ -752,41 +591,17 @@ def run(facts, moto, fake, akid, secret):
         check(code == 2 and "LISTENING" not in out and "Secrets Manager" in err, f"exit {code}, stderr {err[-300:]}")
 
 
-def main():
-    def on_alarm(*_):
-        raise Deadline(f"overall deadline of {OVERALL_DEADLINE}s passed")
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(OVERALL_DEADLINE)
-    facts = Facts()
-    moto = fake = None
-    failed = False
+def prove(facts, started):
     akid = "AKIA" + "".join(secrets.choice(string.ascii_uppercase + "234567") for _ in range(16))
     secret = secrets.token_urlsafe(30)[:40]
-    try:
-        moto = Moto()
-        # --opt=value: a random secret may start with "-", which argparse would take for an option.
-        fake = Fake(["--secrets-endpoint", moto.url, "--region", REGION, f"--access-key-id={akid}",
-                     f"--secret-access-key={secret}", "--rotate-seconds", str(ROTATE_SECONDS)])
-        run(facts, moto, fake, akid, secret)
-    except BaseException as err:  # noqa: BLE001 - report, clean up, exit 1
-        failed = True
-        print(f"FAIL: {facts.current or 'setup'}", flush=True)
-        print(f"  reason: {err.__class__.__name__}: {err}", flush=True)
-        if fake is not None:
-            sys.stderr.write("---- fake stderr (tail) ----\n" + "".join(fake.stderr_lines[-40:]))
-        if moto is not None:
-            sys.stderr.write("---- moto.server log (tail) ----\n" + moto.tail() + "\n")
-    finally:
-        signal.alarm(0)
-        for proc in (fake, moto):
-            if proc is not None:
-                try:
-                    proc.stop()
-                except Exception as err:  # noqa: BLE001
-                    sys.stderr.write(f"cleanup: {err}\n")
-    print(f"prove_rds: {facts.passed} passed, {1 if failed else 0} failed", flush=True)
-    sys.exit(1 if failed else 0)
+    moto = Moto()
+    started.append(("moto.server log", moto))
+    # --opt=value: a random secret may start with "-", which argparse would take for an option.
+    fake = Fake("rds_fake.py", ["--secrets-endpoint", moto.url, "--region", REGION, f"--access-key-id={akid}",
+                                f"--secret-access-key={secret}", "--rotate-seconds", str(ROTATE_SECONDS)])
+    started.append(("fake stderr", fake))
+    run(facts, moto, fake, akid, secret)
 
 
 if __name__ == "__main__":
-    main()
+    main("prove_rds", OVERALL_DEADLINE, prove)

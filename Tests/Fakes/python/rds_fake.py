@@ -215,7 +215,6 @@ on stderr like any request but never in /_fake/requests)
 
 import argparse
 import base64
-import datetime
 import hashlib
 import hmac
 import json
@@ -228,15 +227,13 @@ import sys
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
-from xml.sax.saxutils import escape
 
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from aws_sigv4 import SigV4Error, verify_sigv4
+from aws_query import (AwsError, ControlError, QueryApi, el, iso, log, make_server, next_marker,
+                       page_window, parse_bool, utcnow)
 from fake_server import serve_until_stopped
 
 API_VERSION = "2014-10-31"
@@ -250,33 +247,8 @@ USER_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,15}")
 PASSWORD_ALPHABET = string.ascii_letters + string.digits
 
 
-class AwsError(Exception):
-    def __init__(self, status, code, message):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-class ControlError(Exception):
-    def __init__(self, status, message):
-        super().__init__(message)
-        self.status, self.message = status, message
-
-
 class PgError(Exception):
     pass
-
-
-def utcnow():
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-def iso(dt):
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (dt.microsecond // 1000)
-
-
-def log(line):
-    sys.stderr.write(line + "\n")
-    sys.stderr.flush()
 
 
 def new_password():
@@ -438,14 +410,6 @@ def rotate(inst, token, record):
 
 # ---- XML rendering -----------------------------------------------------------------------------
 
-def el(name, value):
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        value = "true" if value else "false"
-    return f"<{name}>{escape(str(value))}</{name}>"
-
-
 def instance_xml(inst):
     secret = ""
     if inst["managed"]:
@@ -465,35 +429,13 @@ def instance_xml(inst):
     ])
 
 
-def success_xml(action, result, request_id):
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<{action}Response xmlns="{NS}">'
-            f"<{action}Result>{result}</{action}Result>"
-            f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{action}Response>")
-
-
-def error_xml(err, request_id):
-    kind = "Receiver" if err.status >= 500 else "Sender"
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="{NS}">'
-            f"<Error>{el('Type', kind)}{el('Code', err.code)}{el('Message', err.message)}</Error>"
-            f"<RequestId>{request_id}</RequestId></ErrorResponse>")
-
-
 # ---- actions -----------------------------------------------------------------------------------
 
 def not_found(raw):
     return AwsError(404, "DBInstanceNotFound", f"DBInstance {raw} not found.")
 
 
-def parse_bool(params, name):
-    value = params.get(name)
-    if value is None:
-        return None
-    if value.lower() not in ("true", "false"):
-        raise AwsError(400, "InvalidParameterValue", f"Invalid boolean value for {name}.")
-    return value.lower() == "true"
-
-
-def modify_db_instance(params):
+def modify_db_instance(params, _region):
     raw = params.get("DBInstanceIdentifier")
     if raw is None or raw == "":
         raise AwsError(400, "MissingParameter", "The request must contain the parameter DBInstanceIdentifier")
@@ -527,26 +469,10 @@ def modify_db_instance(params):
     return instance_xml(inst)
 
 
-def describe_db_instances(params):
+def describe_db_instances(params, _region):
     if any(k.split(".")[0] == "Filters" for k in params):
         raise AwsError(400, "InvalidParameterCombination", "[fake] Filters is not modelled by this fake")
-    max_records = params.get("MaxRecords")
-    try:
-        limit = 100 if max_records is None else int(max_records)
-    except ValueError:
-        raise AwsError(400, "InvalidParameterValue", "Invalid value for MaxRecords.")
-    if not 20 <= limit <= 100:
-        raise AwsError(400, "InvalidParameterValue", "MaxRecords must be between 20 and 100.")
-    start = 0
-    marker = params.get("Marker")
-    if marker:
-        try:
-            kind, offset = base64.urlsafe_b64decode(marker.encode()).decode().split(":", 1)
-            start = int(offset)
-            if kind != "db" or start < 0:
-                raise ValueError(marker)
-        except (ValueError, UnicodeDecodeError):
-            raise AwsError(400, "InvalidParameterValue", "Invalid Marker.")
+    start, limit = page_window(params, "db")
     raw = params.get("DBInstanceIdentifier")
     if raw:
         if raw.lower().startswith("arn:"):
@@ -558,10 +484,8 @@ def describe_db_instances(params):
         return f"<DBInstances>{instance_xml(inst)}</DBInstances>"
     instances = list(STATE.instances.values())
     page = instances[start:start + limit]
-    out = "<DBInstances>" + "".join(instance_xml(i) for i in page) + "</DBInstances>"
-    if start + limit < len(instances):
-        out += el("Marker", base64.urlsafe_b64encode(f"db:{start + limit}".encode()).decode())
-    return out
+    return ("<DBInstances>" + "".join(instance_xml(i) for i in page) + "</DBInstances>"
+            + next_marker("db", start, limit, len(instances)))
 
 
 ACTIONS = {"ModifyDBInstance": modify_db_instance, "DescribeDBInstances": describe_db_instances}
@@ -626,122 +550,18 @@ def set_config(body):
 
 
 def control(method, path, body):
-    with STATE.lock:
-        if path == "/_fake/db-instances" and method == "POST":
-            return create_instance(body)
-        if path.startswith("/_fake/db-instances/") and method == "GET":
-            inst = STATE.instances.get(path.rsplit("/", 1)[1].lower())
-            if inst is None:
-                raise ControlError(404, "no such DB instance")
-            return instance_json(inst, rotations=True)
-        if path == "/_fake/config" and method == "POST":
-            return set_config(body)
-        if path == "/_fake/fail" and method == "POST":
-            status = body.get("status", 500)
-            if not isinstance(status, int) or not 400 <= status <= 599:
-                raise ControlError(400, "status must be an HTTP error status")
-            STATE.fail_rules.append({"action": body.get("action", "*"), "status": status,
-                                     "code": body.get("code", "InternalFailure"),
-                                     "message": body.get("message", "An internal error has occurred. Please try "
-                                                                    "your query again at a later time."),
-                                     "count": int(body.get("count", 1))})
-            return {"ok": True}
-        if path == "/_fake/requests" and method == "GET":
-            return list(STATE.requests)
-        if path == "/_fake/requests" and method == "DELETE":
-            STATE.requests.clear()
-            return {"ok": True}
+    """This fake's own control endpoints (aws_query answers /_fake/fail and /_fake/requests);
+    called with STATE.lock held."""
+    if path == "/_fake/db-instances" and method == "POST":
+        return create_instance(body)
+    if path.startswith("/_fake/db-instances/") and method == "GET":
+        inst = STATE.instances.get(path.rsplit("/", 1)[1].lower())
+        if inst is None:
+            raise ControlError(404, "no such DB instance")
+        return instance_json(inst, rotations=True)
+    if path == "/_fake/config" and method == "POST":
+        return set_config(body)
     raise ControlError(404, f"no control endpoint {method} {path}")
-
-
-# ---- HTTP --------------------------------------------------------------------------------------
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "rds-fake"
-    sys_version = ""
-
-    def log_message(self, *_):
-        pass
-
-    def _send(self, status, data, content_type, extra=None, action=None):
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (extra or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-        suffix = f" {action}" if action else ""
-        log(f"{self.command} {urlsplit(self.path).path} {status}{suffix}")
-
-    def do_GET(self):
-        self._dispatch()
-
-    def do_POST(self):
-        self._dispatch()
-
-    def do_DELETE(self):
-        self._dispatch()
-
-    def _dispatch(self):
-        parts = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        if parts.path.startswith("/_fake/"):
-            try:
-                data = json.loads(body) if body.strip() else {}
-                if not isinstance(data, dict):
-                    raise ControlError(400, "the body must be a JSON object")
-                status, out = 200, control(self.command, parts.path, data)
-            except ValueError:
-                status, out = 400, {"error": "invalid JSON"}
-            except ControlError as err:
-                status, out = err.status, {"error": err.message}
-            self._send(status, json.dumps(out).encode(), "application/json")
-            return
-        self._api(parts, body)
-
-    def _api(self, parts, body):
-        request_id = str(uuid.uuid4())
-        params = dict(parse_qsl(parts.query, keep_blank_values=True))
-        if self.command == "POST":
-            try:
-                params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False))
-            except UnicodeDecodeError:
-                pass
-        action = params.get("Action")
-        entry = {"action": action, "status": 0, "auth": "none", "code": None}
-        has_auth = self.headers.get("Authorization") is not None
-        try:
-            with STATE.lock:
-                try:
-                    verify_sigv4(self.command, parts.path, parts.query, list(self.headers.items()), body,
-                                 STATE.creds, SERVICE)
-                except SigV4Error as err:
-                    entry["auth"] = "bad" if has_auth else "none"
-                    raise AwsError(err.status, err.code, err.message)
-                entry["auth"] = "sigv4"
-                if not action:
-                    raise AwsError(400, "MissingAction", "The request must contain the parameter Action.")
-                if action not in ACTIONS:
-                    raise AwsError(400, "InvalidAction", f"The action {action} is not valid for this web service.")
-                if params.get("Version") != API_VERSION:
-                    raise AwsError(400, "InvalidParameterValue", f"Version must be {API_VERSION}.")
-                for rule in STATE.fail_rules:
-                    if rule["count"] > 0 and rule["action"] in ("*", action):
-                        rule["count"] -= 1
-                        raise AwsError(rule["status"], rule["code"], rule["message"])
-                result = ACTIONS[action](params)
-            status, data = 200, success_xml(action, result, request_id)
-        except AwsError as err:
-            status, data = err.status, error_xml(err, request_id)
-            entry["code"] = err.code
-        entry["status"] = status
-        with STATE.lock:
-            STATE.requests.append(entry)
-        self._send(status, data.encode(), "text/xml", {"x-amzn-RequestId": request_id},
-                   action=action if action in ACTIONS else None)
 
 
 def main():
@@ -788,8 +608,7 @@ def main():
             log(f"rds_fake: PostgreSQL check as {args.pg_admin_user} on 127.0.0.1:{args.pg_port} failed: {err}")
             sys.exit(2)
     STATE = State(args, sm, pg, modify_members - MODELLED_MODIFY)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    server = make_server(QueryApi("rds-fake", SERVICE, API_VERSION, NS, ACTIONS, STATE, control))
     serve_until_stopped(server, watch_stdin=not args.ignore_stdin)
 
 

@@ -26,9 +26,8 @@ extension AWSClient {
             return try Self.decodeJSONOutput(response.body, as: Output.self)
         } catch {
             // The decoding error's text may quote the body (which can hold a secret value): name the type only.
-            throw AWSError(kind: .invalidResponse, service: service.signingName, operation: operation,
-                           code: "InvalidResponse", message: "the answer did not match \(Output.self)",
-                           requestID: response.header("x-amzn-RequestId"), httpStatus: response.status)
+            throw AWSError.invalidResponse(service, operation, "the answer did not match \(Output.self)",
+                                           requestID: response.header("x-amzn-RequestId"), httpStatus: response.status)
         }
     }
 }

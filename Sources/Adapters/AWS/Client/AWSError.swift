@@ -38,6 +38,13 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
         self.httpStatus = httpStatus
     }
 
+    /// An answer the client cannot use (not XML/JSON, a missing element): code `InvalidResponse`.
+    static func invalidResponse(_ service: AWSService, _ operation: String, _ message: String,
+                                requestID: String? = nil, httpStatus: Int? = nil) -> AWSError {
+        AWSError(kind: .invalidResponse, service: service.signingName, operation: operation, code: "InvalidResponse",
+                 message: message, requestID: requestID, httpStatus: httpStatus)
+    }
+
     /// Codes AWS uses for "slow down" or "try again"; with 5xx and timeouts they are worth a retry.
     static let transientCodes: Set<String> = [
         "Throttling", "ThrottlingException", "ThrottledException", "TooManyRequestsException",

@@ -35,35 +35,22 @@ public struct ElastiCacheReplicationGroups: Sendable {
     }
 
     public func describe(_ id: String) async throws(AWSError) -> ElastiCacheReplicationGroup {
-        let tree = try await client.query(Self.service, action: "DescribeReplicationGroups", parameters: [("ReplicationGroupId", id)])
-        let result = try client.result(tree, service: Self.service, action: "DescribeReplicationGroups")
-        guard let group = result.find("ReplicationGroup").flatMap(Self.group) else {
-            throw invalid("DescribeReplicationGroups", "the answer has no ReplicationGroup \(id)")
-        }
-        return group
+        try await client.queryRecord(Self.service, action: "DescribeReplicationGroups", parameters: [("ReplicationGroupId", id)],
+                                     element: "ReplicationGroup", subject: id, parse: Self.group)
     }
 
     /// `ModifyReplicationGroup` with `AuthToken`, `AuthTokenUpdateStrategy` and
     /// `ApplyImmediately`. The token goes on the wire only.
     public func modifyAuthToken(_ id: String, token: SecretValue, strategy: ElastiCacheTokenStrategy) async throws(AWSError) -> ElastiCacheReplicationGroup {
-        let tree = try await client.query(Self.service, action: "ModifyReplicationGroup", parameters: [
+        try await client.queryRecord(Self.service, action: "ModifyReplicationGroup", parameters: [
             ("ReplicationGroupId", id), ("AuthToken", token.revealSecretString()),
             ("AuthTokenUpdateStrategy", strategy.rawValue), ("ApplyImmediately", "true"),
-        ])
-        let result = try client.result(tree, service: Self.service, action: "ModifyReplicationGroup")
-        guard let group = result.find("ReplicationGroup").flatMap(Self.group) else {
-            throw invalid("ModifyReplicationGroup", "the answer has no ReplicationGroup \(id)")
-        }
-        return group
+        ], element: "ReplicationGroup", subject: id, parse: Self.group)
     }
 
     static func group(_ node: XMLTree) -> ElastiCacheReplicationGroup? {
         guard let id = node.string("ReplicationGroupId") else { return nil }
         return ElastiCacheReplicationGroup(id: id, status: node.string("Status") ?? "", authTokenEnabled: node.string("AuthTokenEnabled") == "true",
                                            authTokenLastModified: AWSDate.parse(node.string("AuthTokenLastModifiedDate")))
-    }
-
-    func invalid(_ action: String, _ message: String) -> AWSError {
-        AWSError(kind: .invalidResponse, service: Self.service.signingName, operation: action, code: "InvalidResponse", message: message)
     }
 }

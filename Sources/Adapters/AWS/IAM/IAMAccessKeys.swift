@@ -51,7 +51,7 @@ public struct IAMAccessKeys: Sendable {
         let tree = try await client.query(Self.service, action: "CreateAccessKey", parameters: userParameter(userName))
         let result = try client.result(tree, service: Self.service, action: "CreateAccessKey")
         guard let key = result.child("AccessKey"), let id = key.string("AccessKeyId"), let secret = key.string("SecretAccessKey") else {
-            throw invalid("CreateAccessKey", "the answer has no AccessKey")
+            throw AWSError.invalidResponse(Self.service, "CreateAccessKey", "the answer has no AccessKey")
         }
         return IAMNewAccessKey(metadata: metadata(key, id: id), secretAccessKey: SecretValue(utf8: secret))
     }
@@ -104,9 +104,5 @@ public struct IAMAccessKeys: Sendable {
         IAMAccessKeyMetadata(accessKeyID: id, userName: node.string("UserName"),
                              status: IAMAccessKeyStatus(rawValue: node.string("Status") ?? "") ?? .inactive,
                              createDate: AWSDate.parse(node.string("CreateDate")))
-    }
-
-    func invalid(_ action: String, _ message: String) -> AWSError {
-        AWSError(kind: .invalidResponse, service: Self.service.signingName, operation: action, code: "InvalidResponse", message: message)
     }
 }

@@ -30,25 +30,16 @@ public struct RDSInstances: Sendable {
     public init(client: AWSClient) { self.client = client }
 
     public func describe(_ id: String) async throws(AWSError) -> RDSInstance {
-        let tree = try await client.query(Self.service, action: "DescribeDBInstances", parameters: [("DBInstanceIdentifier", id)])
-        let result = try client.result(tree, service: Self.service, action: "DescribeDBInstances")
-        guard let instance = result.find("DBInstance").flatMap(Self.instance) else {
-            throw invalid("DescribeDBInstances", "the answer has no DBInstance \(id)")
-        }
-        return instance
+        try await client.queryRecord(Self.service, action: "DescribeDBInstances", parameters: [("DBInstanceIdentifier", id)],
+                                     element: "DBInstance", subject: id, parse: Self.instance)
     }
 
     /// `ModifyDBInstance` with `RotateMasterUserPassword` and `ApplyImmediately` (RDS refuses the
     /// rotation without it). RDS then rotates the secret itself; no value goes on the wire.
     public func rotateMasterUserPassword(_ id: String) async throws(AWSError) -> RDSInstance {
-        let tree = try await client.query(Self.service, action: "ModifyDBInstance", parameters: [
+        try await client.queryRecord(Self.service, action: "ModifyDBInstance", parameters: [
             ("DBInstanceIdentifier", id), ("RotateMasterUserPassword", "true"), ("ApplyImmediately", "true"),
-        ])
-        let result = try client.result(tree, service: Self.service, action: "ModifyDBInstance")
-        guard let instance = result.find("DBInstance").flatMap(Self.instance) else {
-            throw invalid("ModifyDBInstance", "the answer has no DBInstance \(id)")
-        }
-        return instance
+        ], element: "DBInstance", subject: id, parse: Self.instance)
     }
 
     static func instance(_ node: XMLTree) -> RDSInstance? {
@@ -58,9 +49,5 @@ public struct RDSInstances: Sendable {
         }
         return RDSInstance(id: id, status: node.string("DBInstanceStatus") ?? "", masterUsername: node.string("MasterUsername"),
                            masterUserSecret: secret)
-    }
-
-    func invalid(_ action: String, _ message: String) -> AWSError {
-        AWSError(kind: .invalidResponse, service: Self.service.signingName, operation: action, code: "InvalidResponse", message: message)
     }
 }
