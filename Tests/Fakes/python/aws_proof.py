@@ -207,6 +207,22 @@ def check_paging(client, operation, list_key, id_key, expected):
         check(status_of(err) == 400, f"{operation} {kwargs}: status {status_of(err)}")
 
 
+def check_fail_injection(fake, action, call, retrying_call):
+    """``/_fake/fail`` works the way botocore sees real failures: an injected 500 InternalFailure
+    is a ClientError (HTTP 500, Type Receiver) at once from ``call`` (a client without retries);
+    two 400 Throttling are retried by ``retrying_call`` (a retrying client), whose third attempt
+    succeeds, and the request log shows the three attempts."""
+    fake.control("POST", "/_fake/fail", {"action": action, "status": 500, "code": "InternalFailure"})
+    err = expect_error("injected 500", "InternalFailure", call)
+    check(status_of(err) == 500 and err.response["Error"]["Type"] == "Receiver", "500 Receiver")
+    fake.control("DELETE", "/_fake/requests")
+    fake.control("POST", "/_fake/fail", {"action": "*", "status": 400, "code": "Throttling",
+                                         "message": "Rate exceeded", "count": 2})
+    check(retrying_call(), "retried")
+    statuses = [(e["status"], e["code"]) for e in fake.control("GET", "/_fake/requests")]
+    check(statuses == [(400, "Throttling"), (400, "Throttling"), (200, None)], f"statuses {statuses}")
+
+
 def status_of(err):
     return err.response["ResponseMetadata"]["HTTPStatusCode"]
 

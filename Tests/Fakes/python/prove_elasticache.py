@@ -30,7 +30,7 @@ ADMIN_USER, ADMIN_PASSWORD = "aegis-admin", "pw-" + secrets.token_hex(8)
 REGION = "us-east-1"
 
 from aws_proof import (  # noqa: E402 - before botocore: it clears the machine's AWS settings
-    Fake, Server, check, check_paging, expect_error, main, status_of, wait_for)
+    Fake, Server, check, check_fail_injection, check_paging, expect_error, main, status_of, wait_for)
 
 import botocore  # noqa: E402
 import botocore.session  # noqa: E402
@@ -380,16 +380,9 @@ def run(facts, redis, fake):
 
     with F("fail injection: 500 InternalFailure surfaces as ClientError (code InternalFailure, HTTP 500, Type "
            "Receiver) without retries; two 400 Throttling are retried by botocore and the third call succeeds"):
-        fake.control("POST", "/_fake/fail", {"action": "DescribeReplicationGroups", "status": 500,
-                                             "code": "InternalFailure", "count": 1})
-        err = expect_error("injected 500", "InternalFailure", ec.describe_replication_groups)
-        check(status_of(err) == 500 and err.response["Error"]["Type"] == "Receiver", "500 Receiver")
-        fake.control("DELETE", "/_fake/requests")
-        fake.control("POST", "/_fake/fail", {"action": "*", "status": 400, "code": "Throttling",
-                                             "message": "Rate exceeded", "count": 2})
-        check(ec_retrying.describe_replication_groups(ReplicationGroupId="sessions")["ReplicationGroups"], "retried")
-        statuses = [(e["status"], e["code"]) for e in fake.control("GET", "/_fake/requests")]
-        check(statuses == [(400, "Throttling"), (400, "Throttling"), (200, None)], f"statuses {statuses}")
+        check_fail_injection(fake, "DescribeReplicationGroups", ec.describe_replication_groups,
+                             lambda: ec_retrying.describe_replication_groups(ReplicationGroupId="sessions")[
+                                 "ReplicationGroups"])
         fake.control("POST", "/_fake/fail", {"action": "ModifyReplicationGroup", "status": 400, "code": "Throttling",
                                              "count": 1})
         expect_error("injected Throttling", "Throttling", ec.modify_replication_group, ReplicationGroupId="sessions",

@@ -36,7 +36,8 @@ NS = "http://rds.amazonaws.com/doc/2014-10-31/"
 STEPS = ["createSecret", "setSecret", "testSecret", "finishSecret"]
 
 from aws_proof import (  # noqa: E402 - before botocore: it clears the machine's AWS settings
-    OPENER, Fake, Server, check, check_paging, expect_error, free_port, main, message_of, status_of, wait_for)
+    OPENER, Fake, Server, check, check_fail_injection, check_paging, expect_error, free_port, main, message_of,
+    status_of, wait_for)
 
 import botocore  # noqa: E402
 import botocore.session  # noqa: E402
@@ -508,15 +509,8 @@ def run(facts, moto, fake, akid, secret):
 
     with F("fail injection: 500 InternalFailure surfaces as ClientError (HTTP 500, Type Receiver) without retries; "
            "two 400 Throttling are retried by botocore and the third call succeeds"):
-        fake.control("POST", "/_fake/fail", {"action": "DescribeDBInstances", "status": 500, "code": "InternalFailure"})
-        err = expect_error("injected 500", "InternalFailure", rds.describe_db_instances)
-        check(status_of(err) == 500 and err.response["Error"]["Type"] == "Receiver", "500 Receiver")
-        fake.control("DELETE", "/_fake/requests")
-        fake.control("POST", "/_fake/fail", {"action": "*", "status": 400, "code": "Throttling",
-                                             "message": "Rate exceeded", "count": 2})
-        check(rds_retrying.describe_db_instances(DBInstanceIdentifier="orders")["DBInstances"], "retried")
-        statuses = [(e["status"], e["code"]) for e in fake.control("GET", "/_fake/requests")]
-        check(statuses == [(400, "Throttling"), (400, "Throttling"), (200, None)], f"statuses {statuses}")
+        check_fail_injection(fake, "DescribeDBInstances", rds.describe_db_instances,
+                             lambda: rds_retrying.describe_db_instances(DBInstanceIdentifier="orders")["DBInstances"])
 
     with F("control API refusals: an existing id -> 409; a bad id, master_username or flag -> 400; an unknown "
            "instance -> 404; a bad fail_step or rotate_seconds -> 400; an unknown endpoint -> 404"):
