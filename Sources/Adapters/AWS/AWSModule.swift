@@ -69,15 +69,27 @@ public enum AWSModule: AdapterModule {
             cancelDeletion: { id in try await state.finishTimer(id: id, status: .cancelled, note: "rolled back") })
         wiring.checks[.stsCallerIdentity] = STSCallerIdentityCheck(client: client)
         wiring.deferredActions[IAMKeyDeletionAction.name] = IAMKeyDeletionAction(iam: iam)
-        let rdsPoll: Duration = (setup.string("AEGIS_RDS_POLL").flatMap { try? DurationText.parse($0) }) ?? .seconds(5)
+        let rdsPoll = pollInterval(setup, "AEGIS_RDS_POLL", into: &wiring)
         wiring.steps[.rdsMasterPassword] = RDSMasterPasswordStep(instances: RDSInstances(client: client), secrets: store, pollInterval: rdsPoll)
         let groups = ElastiCacheReplicationGroups(client: client)
-        let poll: Duration = (setup.string("AEGIS_ELASTICACHE_POLL").flatMap { try? DurationText.parse($0) }) ?? .seconds(5)
+        let poll = pollInterval(setup, "AEGIS_ELASTICACHE_POLL", into: &wiring)
         wiring.steps[.elastiCacheAuthToken] = ElastiCacheAuthTokenStep(
             groups: groups, pollInterval: poll,
             scheduleSet: { timer in try await state.scheduleTimer(timer) },
             cancelSet: { id in try await state.finishTimer(id: id, status: .cancelled, note: "rolled back") })
         wiring.deferredActions[ElastiCacheSetAction.name] = ElastiCacheSetAction(groups: groups, store: store, pollInterval: poll)
+    }
+
+    /// How often a step asks whether an asynchronous AWS change finished: the setting, 5 s when
+    /// unset. A value that is not a positive duration keeps the app from starting (exit code 4)
+    /// instead of being replaced by the default without a word.
+    static func pollInterval(_ setup: AdapterSetup, _ key: String, into wiring: inout AdapterWiring) -> Duration {
+        do {
+            return try setup.duration(key) ?? .seconds(5)
+        } catch {
+            wiring.invalidSettings.append(error)
+            return .seconds(5)
+        }
     }
 }
 

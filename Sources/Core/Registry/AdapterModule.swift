@@ -87,6 +87,15 @@ public struct AdapterSetup: Sendable {
         return SecretValue(utf8: text)
     }
 
+    /// A setting that must be a positive duration (`500ms`, `5s`, `2m`, …).
+    public func duration(_ key: String) throws(AdapterSetupProblem) -> Duration? {
+        guard let text = string(key) else { return nil }
+        guard let value = try? DurationText.parse(text), value > .zero else {
+            throw AdapterSetupProblem("\(key) is not a positive duration such as 5s or 2m")
+        }
+        return value
+    }
+
     /// A setting that must be an http(s) URL with a host.
     public func url(_ key: String) throws(AdapterSetupProblem) -> URL? {
         guard let text = string(key) else { return nil }
