@@ -55,13 +55,19 @@ func residentMB(_ pid: Int32) -> Double {
     return kb / 1_024
 }
 
-/// User + system CPU seconds of a process, from /proc/<pid>/stat (fields 14 and 15, in clock ticks).
+/// CPU seconds a process has run so far: the sum over its threads of the scheduler's on-CPU time
+/// (`/proc/<pid>/task/<tid>/schedstat`, nanoseconds). `/proc/<pid>/stat` counts 10 ms clock
+/// ticks, too coarse for a 3 s phase; time of threads that already ended is not counted by
+/// either, and neither subject ends threads while measured.
 func cpuSeconds(_ pid: Int32) -> Double {
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-          let close = stat.lastIndex(of: ")") else { return .nan }
-    let fields = stat[stat.index(after: close)...].split(separator: " ")
-    guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return .nan }
-    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    guard let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return .nan }
+    var nanoseconds = 0.0
+    for thread in threads {
+        guard let line = try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/schedstat", encoding: .utf8),
+              let first = line.split(separator: " ").first, let value = Double(first) else { continue }
+        nanoseconds += value
+    }
+    return nanoseconds / 1e9
 }
 
 func percentile(_ sorted: [Double], _ p: Double) -> Double {
@@ -142,8 +148,10 @@ func measure(_ subject: Subject, process: Process, fake: SlackFake, output: URL,
         throw error
     }
     let pid = process.processIdentifier
+    let idleStart = cpuSeconds(pid)
     try await Task.sleep(for: .seconds(2))
     idleMB[subject.name] = residentMB(pid)
+    idleCPU[subject.name] = (cpuSeconds(pid) - idleStart) * 1e3 / 2
     _ = try await bounded { try await drive(fake, subject: subject.name, pid: pid, count: 200, rate: 200) }
     for rate in rates {
         report(try await bounded { try await drive(fake, subject: subject.name, pid: pid, count: Int(Double(rate) * secondsPerRate), rate: rate) })
@@ -185,6 +193,8 @@ final class Children: @unchecked Sendable {
 let children = Children()
 /// Resident memory two seconds after the subject connected, before any envelope.
 nonisolated(unsafe) var idleMB: [String: Double] = [:]
+/// CPU milliseconds per second over the same two idle seconds: the subject's background wake-ups.
+nonisolated(unsafe) var idleCPU: [String: Double] = [:]
 let signalSources = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
     signal(number, SIG_IGN)
     let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -284,6 +294,8 @@ let rss = (peak("aegis-rotate"), peak("slack_bolt"))
 ratioLine("peak RSS MB", rss.0, rss.1, rss.1 / rss.0, "below slack_bolt's", rss.0 < rss.1)
 let idle = (idleMB["aegis-rotate"] ?? .nan, idleMB["slack_bolt"] ?? .nan)
 ratioLine("idle RSS MB", idle.0, idle.1, idle.1 / idle.0, "aegis-rotate < 30 MB", idle.0 < 30)
+let idleLoad = (idleCPU["aegis-rotate"] ?? .nan, idleCPU["slack_bolt"] ?? .nan)
+say(String(format: "idle CPU ms/s              %12.2f  %11.2f  (no target)", idleLoad.0, idleLoad.1))
 let burst = (value("aegis-rotate", "burst", \.throughput), value("slack_bolt", "burst", \.throughput))
 ratioLine("burst acks/s", burst.0, burst.1, burst.0 / burst.1, boltKeptUp ? "≥ 5x higher" : "≥ 5x higher (slack_bolt did not keep up: \(boltBurst?.acked ?? 0) of \(burstCount) acked)",
           burst.0 / burst.1 >= 5)

@@ -1,15 +1,18 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 import SlackWebAPI
 import Synchronization
-import WSClient
 
 /// One WebSocket to Slack. Reads frames, acks envelopes *before* handing them off, reports
 /// `hello`, `disconnect` and its own end as events, and closes itself when asked or when no frame
 /// arrived within the idle timeout. Each connection has an ID, so its late events are told apart.
+/// The socket is NIO's WebSocket client pipeline (swift-nio's upgrader and frame aggregator)
+/// ending in ``SocketModeFrameHandler``, which runs ``process(_:reply:)`` on the socket's loop.
 final class SocketModeConnection: Sendable {
     enum Event: Sendable {
         case hello(connections: Int?)
@@ -22,9 +25,9 @@ final class SocketModeConnection: Sendable {
     let configuration: SocketModeConfiguration
     private let report: @Sendable (Int, Event) -> Void
     private let helloSeen = Mutex(false)
-    private let closeRequests: AsyncStream<String>
-    private let closeSink: AsyncStream<String>.Continuation
-    private let lastInbound = Mutex(ContinuousClock.now)
+    /// Why the socket ended, first reason wins: a close request, a watchdog, Slack, an error.
+    private let endReason = Mutex<String?>(nil)
+    private let socket = Mutex(Socket())
     private let dispatch: @Sendable (SocketModeEnvelope) -> Void
     private let acknowledgement: @Sendable (SocketModeEnvelope) -> JSONValue?
     private let stats: SocketModeStats
@@ -45,24 +48,35 @@ final class SocketModeConnection: Sendable {
         self.logger = logger
         self.acknowledgement = acknowledgement
         self.dispatch = dispatch
-        (closeRequests, closeSink) = AsyncStream.makeStream(of: String.self)
     }
 
-    /// Asks the connection to close (make-before-break, shutdown, dead socket).
-    func close(_ reason: String) { closeSink.yield(reason) }
+    /// The socket as far as it got: its channel once connected, its handler once upgraded.
+    private struct Socket: Sendable {
+        var channel: (any Channel)?
+        var handler: NIOLoopBound<SocketModeFrameHandler>?
+        var pendingClose: String?
+    }
+
+    /// Asks the connection to close (make-before-break, shutdown, dead socket). A socket not yet
+    /// upgraded is dropped; a request made before it exists is applied once it is upgraded.
+    func close(_ reason: String) {
+        endReason.withLock { $0 = $0 ?? reason }
+        let (handler, channel) = socket.withLock { socket in
+            if socket.handler == nil { socket.pendingClose = socket.pendingClose ?? reason }
+            return (socket.handler, socket.channel)
+        }
+        if let handler {
+            handler.eventLoop.execute { handler.value.close(reason) }
+        } else {
+            channel?.close(promise: nil)
+        }
+    }
 
     /// Connects and runs until the socket ends; always ends with a `.closed` event.
     func run() async {
-        var wsConfiguration = WebSocketClientConfiguration(
-            maxFrameSize: configuration.maxMessageSize, closeTimeout: .seconds(1),
-            autoPing: .enabled(timePeriod: configuration.pingInterval))
-        if let host = URL(string: url)?.host, host.first?.isNumber == true, url.hasPrefix("wss") { wsConfiguration.sniHostname = "localhost" }
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
         let final: String
         do {
-            final = try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) {
-                try await self.connect(wsConfiguration, on: loop)
-            }
+            final = try await connect()
         } catch {
             final = "socket error: \(type(of: error))"
         }
@@ -70,65 +84,78 @@ final class SocketModeConnection: Sendable {
         report(id, .closed(reason: final))
     }
 
-    /// The socket's life, its frames read and acked on `loop`, until Slack, the idle check or a
-    /// close request ends it. Returns why it ended.
-    private func connect(_ wsConfiguration: WebSocketClientConfiguration, on loop: any EventLoop) async throws -> String {
-        let reason = Mutex("closed by Slack")
-        try await WebSocketClient.connect(url: url, configuration: wsConfiguration, tlsConfiguration: configuration.tls,
-                                          eventLoopGroup: loop, logger: logger) { inbound, outbound, _ in
-            let why = try await withThrowingTaskGroup(of: String.self) { group in
-                group.addTask {
-                    for try await message in inbound.messages(maxSize: self.configuration.maxMessageSize) {
-                        self.lastInbound.withLock { $0 = .now }
-                        if case .text(let text) = message { try await self.process(text, outbound: outbound) }
+    /// The socket's life: TCP (and TLS for `wss`), the HTTP upgrade, then frames read and acked on
+    /// one event loop by ``SocketModeFrameHandler`` until Slack, a watchdog or a close request
+    /// ends it. Returns why it ended. The upgrade must finish within the hello timeout.
+    private func connect() async throws -> String {
+        let target = try SocketModeURL(url)
+        let sslContext = try target.secure ? NIOSSLContext(configuration: configuration.tls ?? .makeClientConfiguration()) : nil
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let handlerTiming = SocketModeFrameHandler.Timing(
+            ping: TimeAmount(configuration.pingInterval), idle: TimeAmount(configuration.idleTimeout),
+            hello: TimeAmount(configuration.helloTimeout), closeGrace: .seconds(1))
+        let upgraded: EventLoopFuture<Bool> = try await ClientBootstrap(group: loop)
+            .connectTimeout(TimeAmount(configuration.helloTimeout))
+            .connect(host: target.host, port: target.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    self.socket.withLock { $0.channel = channel }
+                    if let sslContext {
+                        let tls = try NIOSSLClientHandler(context: sslContext, serverHostname: target.serverName)
+                        try channel.pipeline.syncOperations.addHandler(tls, position: .first)
                     }
-                    return "closed by Slack"
+                    let upgrader = NIOTypedWebSocketClientUpgrader<Bool>(maxFrameSize: self.configuration.maxMessageSize) { channel, _ in
+                        channel.eventLoop.makeCompletedFuture {
+                            let handler = SocketModeFrameHandler(
+                                timing: handlerTiming, helloSeen: { self.helloSeen.withLock { $0 } },
+                                recordEnd: { reason in self.endReason.withLock { $0 = $0 ?? reason } },
+                                onText: { text, reply in self.process(text, reply: reply) })
+                            try channel.pipeline.syncOperations.addHandler(NIOWebSocketFrameAggregator(
+                                minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 4_096,
+                                maxAccumulatedFrameSize: self.configuration.maxMessageSize))
+                            try channel.pipeline.syncOperations.addHandler(handler)
+                            let pending = self.socket.withLock { socket in
+                                socket.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+                                return socket.pendingClose
+                            }
+                            if let pending { handler.close(pending) }
+                            return true
+                        }
+                    }
+                    var headers = HTTPHeaders()
+                    headers.add(name: "Host", value: target.hostHeader)
+                    let request = HTTPRequestHead(version: .http1_1, method: .GET, uri: target.path, headers: headers)
+                    var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: .init(
+                        upgradeRequestHead: request, upgraders: [upgrader],
+                        notUpgradingCompletionHandler: { channel in channel.eventLoop.makeSucceededFuture(false) }))
+                    pipeline.leftOverBytesStrategy = .forwardBytes
+                    return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline)
                 }
-                group.addTask {
-                    let why = await self.waitForCloseOrIdle()
-                    try? await outbound.close(.normalClosure, reason: nil)
-                    return why
-                }
-                let first = try await group.next() ?? "closed"
-                group.cancelAll()
-                return first
             }
-            reason.withLock { $0 = why }
+        guard let channel = socket.withLock({ $0.channel }) else { return "closed before the upgrade" }
+        let upgradeTimeout = loop.scheduleTask(in: TimeAmount(configuration.helloTimeout)) {
+            self.endReason.withLock { $0 = $0 ?? "no WebSocket upgrade within \(self.configuration.helloTimeout)" }
+            channel.close(promise: nil)
         }
-        return reason.withLock { $0 }
+        // The upgrade's answer, or `false` if the socket closed first (timeout, close request).
+        let settled = loop.makePromise(of: Bool.self)
+        upgraded.cascade(to: settled)
+        channel.closeFuture.whenComplete { _ in settled.succeed(false) }
+        let accepted: Bool
+        do {
+            accepted = try await settled.futureResult.get()
+        } catch {
+            endReason.withLock { $0 = $0 ?? "WebSocket upgrade failed: \(type(of: error))" }
+            accepted = false
+        }
+        upgradeTimeout.cancel()
+        if !accepted { channel.close(promise: nil) }
+        try? await channel.closeFuture.get()
+        return endReason.withLock { $0 } ?? (accepted ? "closed by Slack" : "Slack refused the WebSocket upgrade")
     }
 
-    /// Returns when someone asked to close, when `hello` did not come in time, or when no frame
-    /// arrived within the idle timeout.
-    private func waitForCloseOrIdle() async -> String {
-        await withTaskGroup(of: String?.self) { group in
-            group.addTask {
-                try? await Task.sleep(for: self.configuration.helloTimeout)
-                return self.helloSeen.withLock { $0 } || Task.isCancelled ? nil : "no hello within \(self.configuration.helloTimeout)"
-            }
-            group.addTask {
-                for await reason in self.closeRequests { return reason }
-                return nil
-            }
-            group.addTask {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(200))
-                    let idle = ContinuousClock.now - self.lastInbound.withLock { $0 }
-                    if idle > self.configuration.idleTimeout { return "no frame for \(idle); socket presumed dead" }
-                }
-                return nil
-            }
-            while let result = await group.next() {
-                if let reason = result {
-                    group.cancelAll()
-                    return reason
-                }
-            }
-            return "cancelled"
-        }
-    }
-
-    private func process(_ text: String, outbound: WebSocketOutboundWriter) async throws {
+    /// Reads one text frame on the socket's loop: `hello` and `disconnect` become events, an
+    /// envelope is acked through `reply` *before* it is handed off.
+    private func process(_ text: String, reply: (String) -> Void) {
         let received = ContinuousClock.now
         guard let frame = try? JSONValue.parse(text) else {
             logger.warning("dropped a frame that is not JSON", metadata: ["bytes": "\(text.utf8.count)"])
@@ -155,7 +182,7 @@ final class SocketModeConnection: Sendable {
                     logger.error("ack payload too large; acked without it", metadata: ["envelope.id": "\(envelope.envelopeID)"])
                 }
             }
-            try await outbound.write(.text(ack))
+            reply(ack)
             stats.recordAck(latency: ContinuousClock.now - received)
             dispatch(envelope)
         }
