@@ -100,10 +100,13 @@ public final class SlackFake: Sendable {
             }
             group.addTask {
                 for try await message in inbound.messages(maxSize: 1 << 22) {
+                    // The ack's arrival, stamped before the fake's own bookkeeping (two actor
+                    // hops), so a latency is the subject's and the socket's, not the fake's.
+                    let receivedAt = ContinuousClock.now
                     guard case .text(let text) = message else { continue }
                     await state.record("ack \(text)")
                     guard let ack = try? JSONValue.parse(text), let envelopeID = ack["envelope_id"]?.string else { continue }
-                    await state.acknowledge(envelopeID, payload: ack["payload"])
+                    await state.acknowledge(envelopeID, payload: ack["payload"], receivedAt: receivedAt)
                 }
             }
             try await group.next()

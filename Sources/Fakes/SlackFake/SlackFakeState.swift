@@ -88,14 +88,14 @@ actor SlackFakeState {
     }
 
     /// An ack arrived; returns false when the fake was told to lose it.
-    func acknowledge(_ id: String, payload: JSONValue?) {
+    func acknowledge(_ id: String, payload: JSONValue?, receivedAt: ContinuousClock.Instant) {
         guard let entry = pending[id] else { return }
         if loseAcks > 0 {
             loseAcks -= 1
             return
         }
         pending[id] = nil
-        acks[id] = FakeAck(envelopeID: id, payload: payload, latency: .now - entry.sentAt)
+        acks[id] = FakeAck(envelopeID: id, payload: payload, latency: receivedAt - entry.sentAt)
     }
 
     /// Envelopes unacked for longer than `after`, marked as sent again (retry_attempt + 1).

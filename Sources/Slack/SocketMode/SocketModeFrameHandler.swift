@@ -44,7 +44,7 @@ final class SocketModeFrameHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        lastInbound = .now()
+        lastInbound = now
         let loop = context.eventLoop.assumeIsolated()
         loop.scheduleTask(in: timing.hello) {
             if !self.helloSeen() { self.close("no hello within \(Self.describe(self.timing.hello))") }
@@ -59,7 +59,7 @@ final class SocketModeFrameHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        lastInbound = .now()
+        lastInbound = now
         switch frame.opcode {
         case .text:
             var payload = frame.unmaskedData
@@ -110,7 +110,7 @@ final class SocketModeFrameHandler: ChannelInboundHandler {
         }
         pongOutstanding = true
         var payload = context.channel.allocator.buffer(capacity: 8)
-        payload.writeInteger(UInt64(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds))
+        payload.writeInteger(UInt64(truncatingIfNeeded: now.uptimeNanoseconds))
         send(.ping, payload)
         context.eventLoop.assumeIsolated().scheduleTask(in: timing.ping) { self.pingOrGiveUp() }
     }
@@ -121,13 +121,16 @@ final class SocketModeFrameHandler: ChannelInboundHandler {
         context?.eventLoop.assumeIsolated().scheduleTask(deadline: due) {
             guard !self.closing else { return }
             let next = self.lastInbound + self.timing.idle
-            if NIODeadline.now() >= next {
-                self.close("no frame for \(Self.describe(NIODeadline.now() - self.lastInbound)); socket presumed dead")
+            if self.now >= next {
+                self.close("no frame for \(Self.describe(self.now - self.lastInbound)); socket presumed dead")
             } else {
                 self.scheduleIdleCheck(at: next)
             }
         }
     }
+
+    /// The loop's clock (an embedded loop's in tests), so watchdogs and timers agree on time.
+    private var now: NIODeadline { context?.eventLoop.now ?? .now() }
 
     private func send(_ opcode: WebSocketOpcode, _ data: ByteBuffer) {
         context?.writeAndFlush(wrapOutboundOut(clientFrame(opcode, data)), promise: nil)
