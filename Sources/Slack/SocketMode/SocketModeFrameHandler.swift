@@ -33,6 +33,12 @@ final class SocketModeFrameHandler: ChannelInboundHandler {
     private var lastInbound = NIODeadline.now()
     private var pongOutstanding = false
     private var closing = false
+    /// The watchdogs' next wake-ups, cancelled when the handler leaves the pipeline.
+    private var timers: [Watchdog: Scheduled<Void>] = [:]
+
+    private enum Watchdog: Hashable {
+        case hello, ping, idle, closeGrace
+    }
 
     init(timing: Timing, helloSeen: @escaping @Sendable () -> Bool, recordEnd: @escaping @Sendable (String) -> Void,
          onText: @escaping (String, (String) -> Void) -> Void) {
@@ -45,15 +51,16 @@ final class SocketModeFrameHandler: ChannelInboundHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         lastInbound = now
-        let loop = context.eventLoop.assumeIsolated()
-        loop.scheduleTask(in: timing.hello) {
+        timers[.hello] = context.eventLoop.assumeIsolated().scheduleTask(in: timing.hello) {
             if !self.helloSeen() { self.close("no hello within \(Self.describe(self.timing.hello))") }
         }
-        loop.scheduleTask(in: timing.ping) { self.pingOrGiveUp() }
+        timers[.ping] = context.eventLoop.assumeIsolated().scheduleTask(in: timing.ping) { self.pingOrGiveUp() }
         scheduleIdleCheck(at: lastInbound + timing.idle)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        for timer in timers.values { timer.cancel() }
+        timers = [:]
         self.context = nil
     }
 
@@ -98,7 +105,7 @@ final class SocketModeFrameHandler: ChannelInboundHandler {
         var code = context.channel.allocator.buffer(capacity: 2)
         code.write(webSocketErrorCode: .normalClosure)
         context.writeAndFlush(wrapOutboundOut(clientFrame(.connectionClose, code)), promise: nil)
-        context.eventLoop.assumeIsolated().scheduleTask(in: timing.closeGrace) { self.context?.close(promise: nil) }
+        timers[.closeGrace] = context.eventLoop.assumeIsolated().scheduleTask(in: timing.closeGrace) { self.context?.close(promise: nil) }
     }
 
     /// One ping per period; a ping still unanswered when the next is due means a dead socket.
@@ -112,13 +119,13 @@ final class SocketModeFrameHandler: ChannelInboundHandler {
         var payload = context.channel.allocator.buffer(capacity: 8)
         payload.writeInteger(UInt64(truncatingIfNeeded: now.uptimeNanoseconds))
         send(.ping, payload)
-        context.eventLoop.assumeIsolated().scheduleTask(in: timing.ping) { self.pingOrGiveUp() }
+        timers[.ping] = context.eventLoop.assumeIsolated().scheduleTask(in: timing.ping) { self.pingOrGiveUp() }
     }
 
     /// Wakes once per idle timeout while frames flow (not per frame), and closes the socket when
     /// the last frame is older than the timeout.
     private func scheduleIdleCheck(at due: NIODeadline) {
-        context?.eventLoop.assumeIsolated().scheduleTask(deadline: due) {
+        timers[.idle] = context?.eventLoop.assumeIsolated().scheduleTask(deadline: due) {
             guard !self.closing else { return }
             let next = self.lastInbound + self.timing.idle
             if self.now >= next {
