@@ -80,10 +80,8 @@ final class SocketModeFrameHandler: ChannelInboundHandler {
             recordEnd("closed by Slack")
             if !closing {
                 closing = true
-                var echo = context.channel.allocator.buffer(capacity: 2)
                 var received = frame.unmaskedData
-                echo.write(webSocketErrorCode: received.readWebSocketErrorCode() ?? .normalClosure)
-                context.writeAndFlush(wrapOutboundOut(clientFrame(.connectionClose, echo)), promise: nil)
+                sendClose(received.readWebSocketErrorCode() ?? .normalClosure)
             }
             context.close(promise: nil)
         default:
@@ -102,9 +100,7 @@ final class SocketModeFrameHandler: ChannelInboundHandler {
         guard let context, !closing else { return }
         closing = true
         recordEnd(reason)
-        var code = context.channel.allocator.buffer(capacity: 2)
-        code.write(webSocketErrorCode: .normalClosure)
-        context.writeAndFlush(wrapOutboundOut(clientFrame(.connectionClose, code)), promise: nil)
+        sendClose(.normalClosure)
         timers[.closeGrace] = context.eventLoop.assumeIsolated().scheduleTask(in: timing.closeGrace) { self.context?.close(promise: nil) }
     }
 
@@ -138,6 +134,12 @@ final class SocketModeFrameHandler: ChannelInboundHandler {
 
     /// The loop's clock (an embedded loop's in tests), so watchdogs and timers agree on time.
     private var now: NIODeadline { context?.eventLoop.now ?? .now() }
+
+    private func sendClose(_ code: WebSocketErrorCode) {
+        var payload = context?.channel.allocator.buffer(capacity: 2) ?? ByteBuffer()
+        payload.write(webSocketErrorCode: code)
+        send(.connectionClose, payload)
+    }
 
     private func send(_ opcode: WebSocketOpcode, _ data: ByteBuffer) {
         context?.writeAndFlush(wrapOutboundOut(clientFrame(opcode, data)), promise: nil)
